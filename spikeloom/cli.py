@@ -1,0 +1,85 @@
+"""The ``spikeloom`` command line: ``spikeloom run <model> [options]``.
+
+``run`` simulates a bundled model, writes ``results.h5`` and ``raster.png`` into ``--out`` and prints one
+JSON object as the last line of standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+
+from .models.registry import MODELS, get_model
+
+
+def _parser() -> argparse.ArgumentParser:
+    models = "\n".join(f"  {name:<10} {m.description}" for name, m in MODELS.items())
+    parser = argparse.ArgumentParser(
+        prog="spikeloom", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Simulate spiking neural networks.", epilog=f"bundled models:\n{models}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="simulate a bundled model", formatter_class=argparse.RawDescriptionHelpFormatter,
+                         epilog=f"bundled models:\n{models}")
+    run.add_argument("model", help=f"one of: {', '.join(MODELS)}")
+    run.add_argument("--duration", type=float, default=1000.0, help="biological time in ms (default 1000)")
+    run.add_argument("--dt", type=float, default=0.1, help="time step in ms (default 0.1)")
+    run.add_argument("--seed", type=int, default=0, help="seed of connectivity, initial state and noise")
+    run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default) or jax")
+    run.add_argument("--precision", choices=["float32", "float64"], default="float32")
+    run.add_argument("--n", type=int, default=None, help="total number of neurons (default: the model's own)")
+    run.add_argument("--fan-in", type=float, default=80.0, help="mean synapses per neuron when --n is given")
+    run.add_argument("--out", default="out", help="output folder (default ./out)")
+    run.add_argument("--no-plot", action="store_true", help="skip raster.png")
+    run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
+    return parser
+
+
+def run_model(args) -> dict:
+    from .run import Runner
+
+    spec = get_model(args.model)
+    n_total = args.n or spec.n_default
+    fan_in = args.fan_in if args.n else 0.02 * spec.n_default
+    t0 = time.perf_counter()
+    net = spec.build(n_total, fan_in)
+    pops = list(net.populations())
+    runner = Runner(net, dt=args.dt, seed=args.seed, engine=args.engine, precision=args.precision,
+                    monitors=[f"{p}.spike" for p in pops], inputs=spec.inputs, progress=args.progress)
+    build_s = time.perf_counter() - t0
+    result = runner.run(args.duration)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.to_hdf5(out / "results.h5")
+    if not args.no_plot:
+        from .plot import summary_figure
+
+        summary_figure(result, out / "raster.png", title=f"{args.model}, seed {args.seed}")
+    return {
+        "model": args.model, "engine": args.engine, "duration_ms": args.duration, "dt_ms": args.dt,
+        "seed": args.seed, "precision": args.precision, "n_neurons": runner.plan.n_neurons,
+        "n_synapses": runner.plan.n_synapses,
+        "spikes": {p: int(result.spike_counts[p].sum()) for p in pops},
+        "rate_hz": {p: result.mean_rate(p) for p in pops},
+        "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s,
+        "out": str(out),
+    }
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    from ._errors import SpikeloomError
+
+    try:
+        summary = run_model(args)
+    except SpikeloomError as err:
+        print(f"spikeloom: error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

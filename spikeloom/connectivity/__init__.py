@@ -1,0 +1,12 @@
+"""Connectivity: generators (fixed probability, fixed in/out-degree, one-to-one, all-to-all, explicit lists,
+scipy.sparse) that build compact CSR matrices (32-bit column indices) from a seeded random generator."""
+
+from .csr import CSR as CSR
+from .generators import AllToAll as AllToAll
+from .generators import Connector as Connector
+from .generators import FixedInDegree as FixedInDegree
+from .generators import FixedOutDegree as FixedOutDegree
+from .generators import FixedProb as FixedProb
+from .generators import FromList as FromList
+from .generators import FromSparse as FromSparse
+from .generators import OneToOne as OneToOne

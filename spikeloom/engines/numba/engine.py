@@ -1,0 +1,84 @@
+"""Compile a plan into a :class:`NumbaProgram`: write the generated source into the disk cache, import it.
+
+Numba's ``cache=True`` needs a real source file, so the generated module is written to
+``$SPIKELOOM_CACHE_DIR`` (default ``~/.cache/spikeloom``) under a name that hashes its source, the source of
+the spikeloom package and the Numba version; a second process with the same structure loads the compiled
+machine code instead of compiling again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import os
+import pathlib
+import sys
+import time
+
+import numba
+import numpy as np
+
+from ...network.build import Plan
+from .codegen import MonitorLayout, generate
+
+#: networks of at least this many neurons update their neurons with ``prange`` (measured break-even ~40 k)
+PARALLEL_THRESHOLD = 40_000
+
+
+def cache_dir() -> pathlib.Path:
+    root = os.environ.get("SPIKELOOM_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "spikeloom")
+    path = pathlib.Path(root) / "numba"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@functools.cache
+def package_fingerprint() -> str:
+    """Hash of spikeloom's own source: generated modules import it, so a change must miss the cache."""
+    root = pathlib.Path(__file__).resolve().parents[2]
+    h = hashlib.sha256(numba.__version__.encode())
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _import_generated(source: str) -> object:
+    key = hashlib.sha256((source + package_fingerprint()).encode()).hexdigest()[:20]
+    name = f"spikeloom_gen_{key}"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = cache_dir() / f"{name}.py"
+    if not path.exists():
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(source)
+        os.replace(tmp, path)  # atomic: concurrent processes never import a half-written file
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class NumbaProgram:
+    """One compiled time loop for a plan and its monitor layout."""
+
+    def __init__(self, plan: Plan, monitors: MonitorLayout, parallel: bool | None = None):
+        if parallel is None:
+            parallel = plan.n_neurons >= PARALLEL_THRESHOLD
+        self.parallel = parallel
+        self.source, self.arg_names = generate(plan, monitors, parallel)
+        self.module = _import_generated(self.source)
+        self.compile_s = 0.0
+
+    def compile(self, step: int, seed: int, dt, arrays: dict) -> float:
+        """Compile (or load from the disk cache) by running zero steps; return the seconds it took."""
+        t0 = time.perf_counter()
+        self(step, step, step, seed, dt, arrays)
+        self.compile_s = time.perf_counter() - t0
+        return self.compile_s
+
+    def __call__(self, s0: int, s1: int, s_run0: int, seed: int, dt, arrays: dict):
+        args = [arrays[name] for name in self.arg_names]
+        return self.module.run_steps(np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt, *args)

@@ -1,0 +1,67 @@
+"""Fixed-step integrators, generated as Python source for a model's ODE variables.
+
+Each method is a template that calls the model's vector field ``vf`` (bound by the engine under the name
+given) and returns the new values of the ODE variables. The same text runs on every engine.
+
+=============  ==============================================================  ===================
+method         update                                                          stable for dt*|l| <
+=============  ==============================================================  ===================
+``exact``      the model's own closed-form step (linear dynamics, I constant)   any
+``exp_euler``  x + f(x) * expm1(B dt) / B with B = df/dx (exact for f affine)  any
+``euler``      x + dt f(x)                                                     2
+``rk2``        Heun: x + dt/2 (k1 + k2)                                        2
+``rk4``        classical fourth-order Runge-Kutta                              2.78
+=============  ==============================================================  ===================
+
+``exp_euler`` needs each equation to be affine in its own variable (conditionally linear, as in HH gating
+and LIF); it computes the slope B by a unit finite difference, which is exact for affine functions.
+"""
+
+from __future__ import annotations
+
+#: method -> largest stable dt * |eigenvalue| for a linear decay (None: unconditionally stable)
+METHODS = {"exact": None, "exp_euler": None, "euler": 2.0, "rk2": 2.0, "rk4": 2.785}
+
+
+def integrator_source(method: str, name: str, vf: str, ode_vars: list[str], vf_args: list[str],
+                      exact: str | None = None, exact_args: list[str] | None = None) -> str:
+    """Source of ``def name(<vf_args...>, <exact_args...>, dt)`` returning the tuple of new ODE values."""
+    args = list(dict.fromkeys(vf_args + (exact_args or []) + ["dt"]))
+    head = f"def {name}({', '.join(args)}):\n"
+    n = len(ode_vars)
+
+    def call(subst: dict[str, str]) -> str:
+        return f"{vf}({', '.join(subst.get(a, a) for a in vf_args)})"
+
+    if method == "exact":
+        if exact is None:
+            raise ValueError("method 'exact' needs the model's exact step")
+        return head + f"    return {exact}({', '.join(exact_args)})\n"
+    lines = [f"    k1 = {call({})}"]
+    if method == "euler":
+        new = [f"{x} + dt * k1[{i}]" for i, x in enumerate(ode_vars)]
+    elif method == "rk2":
+        lines.append(f"    k2 = {call({x: f'({x} + dt * k1[{i}])' for i, x in enumerate(ode_vars)})}")
+        new = [f"{x} + (0.5 * dt) * (k1[{i}] + k2[{i}])" for i, x in enumerate(ode_vars)]
+    elif method == "rk4":
+        lines.append(f"    k2 = {call({x: f'({x} + (0.5 * dt) * k1[{i}])' for i, x in enumerate(ode_vars)})}")
+        lines.append(f"    k3 = {call({x: f'({x} + (0.5 * dt) * k2[{i}])' for i, x in enumerate(ode_vars)})}")
+        lines.append(f"    k4 = {call({x: f'({x} + dt * k3[{i}])' for i, x in enumerate(ode_vars)})}")
+        new = [f"{x} + (dt / 6.0) * (k1[{i}] + 2.0 * k2[{i}] + 2.0 * k3[{i}] + k4[{i}])"
+               for i, x in enumerate(ode_vars)]
+    elif method == "exp_euler":
+        new = []
+        for i, x in enumerate(ode_vars):
+            lines.append(f"    B{i} = {call({x: f'({x} + 1.0)'})}[{i}] - k1[{i}]")
+            # where() with a safe divisor keeps the template valid for array engines and their gradients
+            lines.append(f"    S{i} = where(B{i} != 0.0, B{i}, 1.0)")
+            lines.append(f"    G{i} = where(B{i} != 0.0, expm1(S{i} * dt) / S{i}, dt)")
+            new.append(f"{x} + k1[{i}] * G{i}")
+    else:
+        raise ValueError(f"unknown integration method {method!r}; known: {sorted(METHODS)}")
+    lines.append(f"    return ({', '.join(new)}{',' if n == 1 else ''})")
+    return head + "\n".join(lines) + "\n"
+
+
+#: names the generated source expects the engine to bind from its math namespace
+TEMPLATE_NAMES = ("where", "expm1")

@@ -1,0 +1,1 @@
+"""Bundled models, runnable from the command line (``spikeloom run <name>``); the registry maps names to them."""

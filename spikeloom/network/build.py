@@ -1,0 +1,334 @@
+"""Build: turn a :class:`Network` into an engine-neutral :class:`Plan` of flat arrays.
+
+- Populations of the same model, method and noise switch form one *neuron group*: one index space, one
+  array per state variable and parameter (a parameter equal across the group stays a scalar).
+- Projections with the same pre group, post group, synapse and output model form one *projection group*.
+  Their synapse states are merged per *segment* (post population x synapse and output parameters): linear
+  synapses sum, so many projections onto one population cost one state array.
+- Synapses are stored in CSR per *read offset* (delay in steps + 1 if the presynaptic population has not
+  yet been updated when the projection runs); each group keeps a ring of its recent spike lists, of depth
+  (largest offset + 1), so memory grows with max delay x neurons, never with synapses.
+
+Engines compile the plan's *structure* (:meth:`Plan.structure_key`) once and receive its arrays as
+arguments, so new weights, sizes or inputs reuse the compiled program.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._errors import ModelDefinitionError
+from ..core.initializers import draw
+from ..integrators.fixed_step import METHODS
+from ..neurons._base import AbstractNeuron
+from .network import Network
+from .projection import Projection
+
+
+def stable_seed(seed: int, name: str) -> list[int]:
+    """Seed sequence of a named object: independent of the order in which objects are built."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return [int(seed), int.from_bytes(digest[:8], "little")]
+
+
+@dataclass
+class NeuronGroup:
+    model: type
+    method: str
+    uses_noise: bool
+    pops: list[tuple[str, int, int]]  # (name, lo, hi)
+    state: dict[str, np.ndarray]
+    params: dict[str, np.ndarray | float]
+    pop_ids: np.ndarray  # global population index of every neuron (int32)
+    ring_depth: int = 1
+    generator_events: tuple[np.ndarray, np.ndarray] | None = None  # (steps, indices), sorted
+
+    @property
+    def n(self) -> int:
+        return self.pops[-1][2]
+
+
+@dataclass
+class ProjectionGroup:
+    synapse: type
+    output: type
+    pre: int
+    post: int
+    seg_slot_lo: np.ndarray
+    seg_post_lo: np.ndarray
+    seg_n: np.ndarray
+    seg_params: dict[str, np.ndarray]  # synapse constants and output parameters, one value per segment
+    state: dict[str, np.ndarray]  # synapse state per slot
+    offsets: np.ndarray  # read offset of each CSR bucket (steps)
+    rowptr: np.ndarray  # (n_buckets, n_pre + 1), int64, into col
+    col: np.ndarray  # target slot of each synapse, int32
+    weight: np.ndarray | float
+    projections: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (segment, n_synapses)
+
+    @property
+    def n_synapses(self) -> int:
+        return int(self.col.size)
+
+
+@dataclass
+class Plan:
+    dt: float
+    dtype: np.dtype
+    groups: list[NeuronGroup]
+    pgroups: list[ProjectionGroup]
+    schedule: list[tuple]  # ("projections", pg) | ("neurons", g, lo, hi)
+    pop_index: dict[str, tuple[int, int, int, int]]  # name -> (group, lo, hi, global pop id)
+    proj_index: dict[str, int]  # name -> projection group
+    run_inputs: dict[str, object]  # population name -> value given by the user's update (constant or RunInput)
+
+    def structure_key(self) -> str:
+        """Hash of everything that shapes the compiled code (not sizes or values)."""
+        parts = [str(np.dtype(self.dtype))]
+        for g in self.groups:
+            parts.append(repr((g.model.__module__, g.model.__qualname__, g.method, g.uses_noise,
+                               sorted((k, np.ndim(v)) for k, v in g.params.items()), g.generator_events is None)))
+        for pg in self.pgroups:
+            parts.append(repr((pg.synapse.__module__, pg.synapse.__qualname__, pg.output.__qualname__, pg.pre,
+                               pg.post, np.ndim(pg.weight))))
+        parts.append(repr([(op[0], op[1]) for op in self.schedule]))
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(g.n for g in self.groups)
+
+    @property
+    def n_synapses(self) -> int:
+        return sum(pg.n_synapses for pg in self.pgroups)
+
+
+def _schedule_ops(net: Network):
+    """The ordered operations of one step: the user's traced update, or projections then populations."""
+    pops, projs = net.populations(), net.projections()
+    if not net.has_custom_update():
+        return [("projection", p, None) for p in projs.values()] + [("neurons", p, None) for p in pops.values()]
+    ops = net.trace_update()
+    known = {id(v) for v in pops.values()} | {id(v) for v in projs.values()}
+    seen = set()
+    for kind, obj, _ in ops:
+        if id(obj) not in known:
+            raise ModelDefinitionError(f"{type(net).__name__}.update calls {obj!r}, which is not part of the network")
+        if id(obj) in seen:
+            raise ModelDefinitionError(f"{type(net).__name__}.update calls {obj.name!r} twice; call each child once")
+        seen.add(id(obj))
+    return ops
+
+
+def _cast(values: dict, dtype) -> dict:
+    return {k: (float(v) if np.ndim(v) == 0 else np.ascontiguousarray(v, dtype=dtype)) for k, v in values.items()}
+
+
+def _uniform_or_array(parts: list, sizes: list[int]):
+    """Concatenate per-population values; keep a scalar when all populations share one scalar."""
+    if all(np.ndim(p) == 0 for p in parts) and len({float(p) for p in parts}) == 1:
+        return float(parts[0])
+    return np.concatenate([np.broadcast_to(np.asarray(p, dtype=np.float64), (n,)) for p, n in zip(parts, sizes)])
+
+
+def check_dt(pop: AbstractNeuron, dt: float) -> None:
+    limit = METHODS[pop.method]
+    if limit is None:
+        return
+    taus = [np.min(t) for t in pop.time_constants(pop.params)]
+    if taus and dt > limit * min(taus):
+        raise ModelDefinitionError(
+            f"population {pop.name!r}: dt = {dt} ms is unstable for method {pop.method!r} with a time constant of "
+            f"{min(taus):.3g} ms (needs dt < {limit * min(taus):.3g} ms); lower dt or choose another method"
+        )
+
+
+def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
+    """Build the plan of ``net`` for step ``dt`` (ms): groups, initial states, connectivity, schedule."""
+    if not (np.isfinite(dt) and dt > 0):
+        raise ModelDefinitionError(f"dt must be a positive number of ms, got {dt}")
+    net.assign_names()
+    pops = net.populations()
+    if not pops:
+        raise ModelDefinitionError(f"{type(net).__name__} has no populations")
+    ops = _schedule_ops(net)
+
+    # ---- neuron groups, one per (model, method, noise); populations keep their order of definition ------
+    group_of_key: dict[tuple, list[AbstractNeuron]] = {}
+    for pop in pops.values():
+        check_dt(pop, dt)
+        group_of_key.setdefault(pop.structure_key(), []).append(pop)
+    groups: list[NeuronGroup] = []
+    pop_index: dict[str, tuple[int, int, int, int]] = {}
+    pop_id = 0
+    for gi, members in enumerate(group_of_key.values()):
+        model = type(members[0])
+        lo, spans, state_parts, ids = 0, [], {k: [] for k in model.state}, []
+        for pop in members:
+            spans.append((pop.name, lo, lo + pop.n))
+            pop_index[pop.name] = (gi, lo, lo + pop.n, pop_id)
+            ids.append(np.full(pop.n, pop_id, dtype=np.int32))
+            rng = np.random.default_rng(stable_seed(seed, "init:" + pop.name))
+            for var in model.state:
+                state_parts[var].append(draw(pop.init[var], pop.n, rng, f"{pop.name}.{var}"))
+            lo += pop.n
+            pop_id += 1
+        sizes = [p.n for p in members]
+        params = {k: _uniform_or_array([p.params[k] for p in members], sizes) for k in model.parameters}
+        params.update(model.derived(params, dt))
+        events = None
+        if getattr(model, "is_generator", False):
+            steps, idx = [], []
+            for pop, (_, plo, _) in zip(members, spans):
+                st, ix = pop.events_by_step(dt)
+                steps.append(st)
+                idx.append(ix + plo)
+            steps, idx = np.concatenate(steps), np.concatenate(idx)
+            order = np.lexsort((idx, steps))
+            events = (steps[order], idx[order].astype(np.int32))
+        groups.append(NeuronGroup(
+            model=model, method=members[0].method, uses_noise=members[0].uses_noise, pops=spans,
+            state={k: np.concatenate(v).astype(dtype) for k, v in state_parts.items()},
+            params=_cast(params, dtype), pop_ids=np.concatenate(ids), generator_events=events))
+
+    # ---- schedule: consecutive calls on one group merge; each projection notes its read lag -------------
+    updated: set[str] = set()
+    proj_run: dict[str, int] = {}
+    proj_lag: dict[str, int] = {}
+    schedule_raw: list[tuple] = []
+    run_inputs: dict[str, object] = {}
+    run_id = 0
+    for kind, obj, inp in ops:
+        if kind == "neurons":
+            gi, lo, hi, _ = pop_index[obj.name]
+            updated.add(obj.name)
+            if inp is not None:
+                run_inputs[obj.name] = inp
+            last = schedule_raw[-1] if schedule_raw else None
+            if last and last[0] == "neurons" and last[1] == gi and last[3] == lo:
+                schedule_raw[-1] = ("neurons", gi, last[2], hi)
+            else:
+                schedule_raw.append(("neurons", gi, lo, hi))
+                run_id += 1
+        else:
+            proj_run[obj.name] = run_id
+            proj_lag[obj.name] = 0 if obj.pre.name in updated else 1
+            if not (schedule_raw and schedule_raw[-1][0] == "projections" and schedule_raw[-1][1] == run_id):
+                schedule_raw.append(("projections", run_id))
+
+    # ---- projection groups ------------------------------------------------------------------------------
+    pkey_members: dict[tuple, list[Projection]] = {}
+    for proj in net.projections().values():
+        if proj.name not in proj_run:
+            continue  # not called by the user's update: never delivers
+        if not type(proj.post).ode_vars:
+            raise ModelDefinitionError(f"projection {proj.name!r}: {proj.post.name!r} is a spike source and cannot "
+                                       "receive synapses")
+        key = (pop_index[proj.pre.name][0], pop_index[proj.post.name][0], type(proj.synapse), type(proj.output),
+               proj_run[proj.name])
+        pkey_members.setdefault(key, []).append(proj)
+    pgroups: list[ProjectionGroup] = []
+    proj_index: dict[str, int] = {}
+    run_to_pgroups: dict[int, list[int]] = {}
+    for (pre_g, post_g, syn_t, out_t, run), members in pkey_members.items():
+        pgi = len(pgroups)
+        run_to_pgroups.setdefault(run, []).append(pgi)
+        pgroups.append(_build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag,
+                                               dt, seed, dtype))
+        for p in members:
+            proj_index[p.name] = pgi
+    for pg in pgroups:
+        if pg.offsets.size:
+            groups[pg.pre].ring_depth = max(groups[pg.pre].ring_depth, int(pg.offsets.max()) + 1)
+
+    schedule = []
+    for op in schedule_raw:
+        if op[0] == "projections":
+            schedule.extend(("projections", pgi) for pgi in run_to_pgroups.get(op[1], []))
+        else:
+            schedule.append(op)
+    return Plan(dt=dt, dtype=np.dtype(dtype), groups=groups, pgroups=pgroups, schedule=schedule,
+                pop_index=pop_index, proj_index=proj_index, run_inputs=run_inputs)
+
+
+def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag, dt, seed, dtype):
+    # segments: one per (post population, synapse parameters, output parameters)
+    seg_key_to_id: dict[tuple, int] = {}
+    seg_post_lo, seg_n, seg_values = [], [], []
+    proj_seg = []
+    for proj in members:
+        _, plo, phi, _ = pop_index[proj.post.name]
+        key = (proj.post.name, proj.synapse.value_key(), proj.output.value_key())
+        if key not in seg_key_to_id:
+            seg_key_to_id[key] = len(seg_post_lo)
+            seg_post_lo.append(plo)
+            seg_n.append(phi - plo)
+            consts = dict(proj.synapse.params)
+            consts.update(syn_t.derived(proj.synapse.params, dt))
+            consts.update(proj.output.params)
+            seg_values.append(consts)
+        proj_seg.append(seg_key_to_id[key])
+    seg_n_arr = np.asarray(seg_n, dtype=np.int64)
+    seg_slot_lo = np.concatenate([[0], np.cumsum(seg_n_arr)[:-1]]).astype(np.int64)
+    names = [k for k in seg_values[0] if k != "w_scale"] if seg_values else []
+    seg_params = {k: np.asarray([float(v[k]) for v in seg_values], dtype=dtype) for k in names}
+    n_slots = int(seg_n_arr.sum())
+
+    # synapses, bucketed by read offset; rows are presynaptic indices in the pre group's index space
+    n_pre = groups[pre_g].n
+    per_proj = []
+    scalar_weights = set()
+    for proj, seg in zip(members, proj_seg):
+        csr, w = proj.build_connectivity(np.random.default_rng(stable_seed(seed, "conn:" + proj.name)))
+        scale = float(seg_values[seg].get("w_scale", 1.0))
+        _, pre_lo, _, _ = pop_index[proj.pre.name]
+        offset = int(round(proj.delay / dt)) + proj_lag[proj.name]
+        if abs(proj.delay / dt - round(proj.delay / dt)) > 1e-6:
+            raise ModelDefinitionError(f"projection {proj.name!r}: delay {proj.delay} ms is not a multiple of "
+                                       f"dt = {dt} ms")
+        w = w * scale if np.ndim(w) == 0 else np.asarray(w) * scale
+        per_proj.append((proj, csr, w, pre_lo, seg_slot_lo[seg], offset, seg))
+        if np.ndim(w) == 0:
+            scalar_weights.add(w)
+    homogeneous = len(scalar_weights) == 1 and all(np.ndim(p[2]) == 0 for p in per_proj)
+    offsets = np.asarray(sorted({p[5] for p in per_proj}), dtype=np.int64)
+    counts = np.zeros((offsets.size, n_pre), dtype=np.int64)
+    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
+        b = int(np.searchsorted(offsets, offset))
+        counts[b, pre_lo:pre_lo + csr.n_pre] += np.diff(csr.rowptr)
+    flat = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts.ravel(), out=flat[1:])
+    rowptr = np.empty((offsets.size, n_pre + 1), dtype=np.int64)
+    rowptr[:, :-1] = flat[:-1].reshape(offsets.size, n_pre)
+    rowptr[:, -1] = flat[1:].reshape(offsets.size, n_pre)[:, -1] if n_pre else 0
+    nnz = int(flat[-1])
+    col = np.empty(nnz, dtype=np.int32)
+    weight = None if homogeneous else np.empty(nnz, dtype=dtype)
+    fill = rowptr[:, :-1].copy()  # next free position of every (bucket, row)
+    projections = {}
+    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
+        b = int(np.searchsorted(offsets, offset))
+        rows = csr.rows()
+        within = np.arange(csr.nnz, dtype=np.int64) - np.repeat(csr.rowptr[:-1], np.diff(csr.rowptr))
+        dest = fill[b, pre_lo + rows] + within
+        col[dest] = (csr.col.astype(np.int64) + slot_lo).astype(np.int32)
+        if weight is not None:
+            weight[dest] = w
+        fill[b, pre_lo:pre_lo + csr.n_pre] += np.diff(csr.rowptr)
+        projections[proj.name] = (seg, csr.nnz)
+    state = {k: np.zeros(n_slots, dtype=dtype) for k in syn_t.state}
+    initialized: set[tuple[int, str]] = set()
+    for proj, seg in zip(members, proj_seg):
+        rng = np.random.default_rng(stable_seed(seed, "syninit:" + proj.name))
+        for var, init in proj.synapse_init.items():
+            if (seg, var) not in initialized:
+                initialized.add((seg, var))
+                lo = seg_slot_lo[seg]
+                state[var][lo:lo + seg_n_arr[seg]] = draw(init, int(seg_n_arr[seg]), rng, f"{proj.name}.{var}")
+    return ProjectionGroup(
+        synapse=syn_t, output=out_t, pre=pre_g, post=post_g, seg_slot_lo=seg_slot_lo,
+        seg_post_lo=np.asarray(seg_post_lo, dtype=np.int64), seg_n=seg_n_arr, seg_params=seg_params, state=state,
+        offsets=offsets, rowptr=rowptr, col=col,
+        weight=float(next(iter(scalar_weights))) if homogeneous else weight, projections=projections)

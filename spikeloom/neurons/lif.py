@@ -1,0 +1,103 @@
+"""Leaky integrate-and-fire neuron (with refractory period and optional white-noise current)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import ModelDefinitionError
+from ..core.params import Param
+from ._base import AbstractNeuron
+
+
+class LIF(AbstractNeuron):
+    r"""Leaky integrate-and-fire neuron.
+
+    .. math::
+
+        \tau \frac{dV}{dt} = V_{rest} - V + R I \;(+\ \text{noise})
+
+    When :math:`V \ge V_{th}`: a spike, :math:`V \leftarrow V_{reset}`, and :math:`V` is held at
+    :math:`V_{reset}` for ``tau_ref`` (rounded to whole steps). ``I`` is the total input current (pA):
+    external input plus synaptic currents.
+
+    With ``noise_sigma > 0`` the membrane follows an Ornstein-Uhlenbeck process whose stationary standard
+    deviation (below threshold, at constant input) is ``noise_sigma``; it is integrated exactly:
+
+    .. math::
+
+        V(t+dt) = V_\infty + (V - V_\infty) e^{-dt/\tau} + \sigma \sqrt{1 - e^{-2 dt/\tau}}\,\xi,
+        \qquad V_\infty = V_{rest} + R I,\ \xi \sim N(0, 1)
+
+    ===============  =======  =======  =====================================
+    parameter        default  unit     meaning
+    ===============  =======  =======  =====================================
+    ``V_rest``       -65      mV       resting potential
+    ``V_reset``      -65      mV       reset potential
+    ``V_th``         -50      mV       spike threshold
+    ``tau``          10       ms       membrane time constant
+    ``R``            1        GOhm     membrane resistance (GOhm x pA = mV)
+    ``tau_ref``      0        ms       absolute refractory period
+    ``noise_sigma``  0        mV       stationary std of the membrane noise
+    ===============  =======  =======  =====================================
+
+    State: ``V`` (mV, starts at ``V_rest``), ``refractory`` (steps of refractoriness left).
+    Methods: ``exact`` (default; the only one with noise), ``exp_euler``, ``euler``, ``rk2``, ``rk4``.
+
+    Reference: Brette R. et al. (2007) Simulation of networks of spiking neurons: a review of tools and
+    strategies. J Comput Neurosci 23:349-398 (the COBA benchmark uses this model).
+    """
+
+    parameters = {
+        "V_rest": Param(-65.0, "mV"),
+        "V_reset": Param(-65.0, "mV"),
+        "V_th": Param(-50.0, "mV"),
+        "tau": Param(10.0, "ms", "positive"),
+        "R": Param(1.0, "GOhm", "positive"),
+        "tau_ref": Param(0.0, "ms", "nonneg"),
+        "noise_sigma": Param(0.0, "mV", "nonneg"),
+    }
+    state = {"V": "V_rest", "refractory": 0.0}
+    ode_vars = ("V",)
+    methods = ("exact", "exp_euler", "euler", "rk2", "rk4")
+    noise_param = "noise_sigma"
+    time_constant_params = ("tau",)
+
+    def __init__(self, n, **kwargs):
+        super().__init__(n, **kwargs)
+        if self.uses_noise and self.method != "exact":
+            raise ModelDefinitionError(f"LIF({self.n}): noise_sigma > 0 needs method='exact', got {self.method!r}")
+
+    @staticmethod
+    def derived(p, dt):
+        decay = np.exp(-dt / np.asarray(p["tau"]))
+        return {
+            "decay": decay,
+            "ref_steps": np.round(np.asarray(p["tau_ref"]) / dt),
+            "noise_scale": np.asarray(p["noise_sigma"]) * np.sqrt(1.0 - decay**2),
+        }
+
+    @staticmethod
+    def vector_field(xp):
+        def f(V, I, V_rest, tau, R):
+            return ((V_rest - V + R * I) / tau,)
+
+        return f
+
+    @staticmethod
+    def exact(xp):
+        def step(V, I, V_rest, R, decay, noise_scale, xi):
+            V_inf = V_rest + R * I
+            return (V_inf + (V - V_inf) * decay + noise_scale * xi,)
+
+        return step
+
+    @staticmethod
+    def threshold_reset(xp):
+        def g(V, refractory, V_new, V_th, V_reset, ref_steps):
+            held = refractory > 0.0
+            spike = xp.where(held, False, V_new >= V_th)
+            V_out = xp.where(held, V_reset, xp.where(spike, V_reset, V_new))
+            ref_out = xp.where(spike, ref_steps, xp.where(held, refractory - 1.0, 0.0))
+            return V_out, ref_out, spike
+
+        return g

@@ -1,0 +1,13 @@
+"""Synapse dynamics (exponential, dual-exponential, alpha) and outputs (current- or conductance-based).
+
+A synapse model is linear: its state decays by an exact propagator each step and jumps on each spike, so
+the states of all projections with the same post population and parameters are merged into one.
+"""
+
+from ._base import AbstractOutput as AbstractOutput
+from ._base import AbstractSynapse as AbstractSynapse
+from .alpha import Alpha as Alpha
+from .dual_exponential import DualExponential as DualExponential
+from .exponential import Exponential as Exponential
+from .outputs import COBA as COBA
+from .outputs import CUBA as CUBA

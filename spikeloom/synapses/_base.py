@@ -1,0 +1,68 @@
+"""Base classes for synapse dynamics and synaptic outputs."""
+
+from __future__ import annotations
+
+import abc
+from typing import Callable, ClassVar
+
+from ..core.params import Param, resolve_params
+
+
+class _Described(abc.ABC):
+    parameters: ClassVar[dict[str, Param]]
+
+    def __init__(self, **params):
+        self.params = resolve_params(self.parameters, params, 1, type(self).__name__)
+
+    def structure_key(self) -> tuple:
+        return (type(self).__module__, type(self).__qualname__)
+
+    def value_key(self) -> tuple:
+        return tuple(sorted(self.params.items()))
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.params.items())})"
+
+
+class AbstractSynapse(_Described):
+    """Linear synapse dynamics on the post-synaptic side, one state per post-synaptic neuron.
+
+    A model declares ``state`` (names), ``parameters``, ``spike_target`` and:
+
+    - ``derived(p, dt)`` -> per-step constants (propagators), computed once; an optional ``w_scale`` multiplies
+      every weight (a normalization folded into the stored weights before the run);
+    - ``decay(xp)`` -> ``f(<state>, <constants>) -> new state``: exact evolution over one step without spikes;
+    - each spike of weight ``w`` adds ``w * w_scale`` to the state variable ``spike_target``;
+    - ``conductance(xp)`` -> ``f(<state>) -> g``: the quantity the output turns into a current (default: the
+      first state variable).
+    """
+
+    state: ClassVar[tuple[str, ...]]
+    spike_target: ClassVar[str]
+
+    @staticmethod
+    @abc.abstractmethod
+    def derived(p: dict, dt: float) -> dict: ...
+
+    @staticmethod
+    @abc.abstractmethod
+    def decay(xp) -> Callable: ...
+
+    @staticmethod
+    def conductance(xp) -> Callable:
+        def g_of(g):
+            return g
+
+        return g_of
+
+
+class AbstractOutput(_Described):
+    """Turns a synapse's conductance ``g`` into a current (pA) into the post-synaptic neuron.
+
+    ``current(xp)`` -> ``f(g, V, <parameters>) -> I``; ``V`` is the post-synaptic neuron's first state variable
+    (its membrane potential, mV).
+    """
+
+    @staticmethod
+    @abc.abstractmethod
+    def current(xp) -> Callable: ...
