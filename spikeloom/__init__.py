@@ -12,6 +12,7 @@ from .core.initializers import Normal as Normal
 from .core.initializers import Uniform as Uniform
 from .inputs import Sections as Sections
 from .inputs import TimedArray as TimedArray
+from . import plot as plot
 from .network import Network as Network
 from .network import Projection as Projection
 from .neurons import HH as HH

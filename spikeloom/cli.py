@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import resource
 import sys
 import time
 
@@ -64,6 +65,7 @@ def run_model(args) -> dict:
         "spikes": {p: int(result.spike_counts[p].sum()) for p in pops},
         "rate_hz": {p: result.mean_rate(p) for p in pops},
         "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "out": str(out),
     }
 

@@ -26,6 +26,7 @@ def make_random(xp):
     scale = 1.0 / 16777216.0
     two_pi = 2.0 * math.pi
 
+    @xp.inline
     def fmix(h):
         h = h ^ (h >> s16)
         h = xp.mask(h * c1)
@@ -33,14 +34,17 @@ def make_random(xp):
         h = xp.mask(h * c2)
         return h ^ (h >> s16)
 
+    @xp.inline
     def bits(seed, stream, step, index):
         h = fmix(xp.mask(xp.u(seed) * golden + xp.u(stream)))
         h = fmix(h ^ xp.mask(xp.u(step)))
         return fmix(xp.mask(h + xp.u(index) * golden))
 
+    @xp.inline
     def uniform(seed, stream, step, index):
         return xp.to_float(bits(seed, stream, step, index) >> s8) * scale
 
+    @xp.inline
     def normal(seed, stream, step, index):
         # Box-Muller on two uniforms drawn at indices 2i and 2i+1; 1 - u1 lies in (0, 1]
         u1 = uniform(seed, stream, step, xp.u(index) * two)

@@ -223,6 +223,9 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
     for proj in net.projections().values():
         if proj.name not in proj_run:
             continue  # not called by the user's update: never delivers
+        if proj.post.name not in updated:
+            raise ModelDefinitionError(f"projection {proj.name!r} delivers into {proj.post.name!r}, which "
+                                       f"{type(net).__name__}.update never updates; call it there too")
         if not type(proj.post).ode_vars:
             raise ModelDefinitionError(f"projection {proj.name!r}: {proj.post.name!r} is a spike source and cannot "
                                        "receive synapses")

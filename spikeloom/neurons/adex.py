@@ -17,9 +17,10 @@ class AdEx(AbstractNeuron):
         \tau_w \frac{dw}{dt} = a (V - E_L) - w
 
     When :math:`V \ge V_{peak}`: a spike, :math:`V \leftarrow V_{reset}`, :math:`w \leftarrow w + b`, and
-    :math:`V` is held at :math:`V_{reset}` for ``tau_ref``. The exponential term is evaluated at
-    :math:`\min(V, V_{peak})`: above the cut-off the neuron spikes anyway, and the cap keeps the
-    intermediate stages of Runge-Kutta methods from overflowing.
+    :math:`V` is held at :math:`V_{reset}` for ``tau_ref``. The right-hand side is evaluated at
+    :math:`\min(V, V_{peak})` (as NEST's ``aeif`` models do): above the cut-off the neuron spikes anyway, and
+    the cap keeps the intermediate stages of Runge-Kutta methods from running away (the exponential term
+    would otherwise drive both V and w to absurd values within one step).
 
     ===========  =======  ====  =====================================
     parameter    default  unit  meaning
@@ -73,7 +74,8 @@ class AdEx(AbstractNeuron):
     @staticmethod
     def vector_field(xp):
         def f(V, w, I, C, g_L, E_L, V_T, Delta_T, V_peak, tau_w, a):
-            spike_current = g_L * Delta_T * xp.exp((xp.minimum(V, V_peak) - V_T) / Delta_T)
+            V = xp.minimum(V, V_peak)
+            spike_current = g_L * Delta_T * xp.exp((V - V_T) / Delta_T)
             return (-g_L * (V - E_L) + spike_current - w + I) / C, (a * (V - E_L) - w) / tau_w
 
         return f

@@ -40,6 +40,10 @@ class LIF(AbstractNeuron):
     ``noise_sigma``  0        mV       stationary std of the membrane noise
     ===============  =======  =======  =====================================
 
+    The input current is held constant over each step (as BrainPy's exact LIF does), so the ``exact`` step is
+    exact for current inputs; with conductance inputs :math:`I = g (E - V)` it is stable while
+    :math:`dt\,R\,g / \tau < 2` (a total conductance far above the leak needs a smaller ``dt``).
+
     State: ``V`` (mV, starts at ``V_rest``), ``refractory`` (steps of refractoriness left).
     Methods: ``exact`` (default; the only one with noise), ``exp_euler``, ``euler``, ``rk2``, ``rk4``.
 

@@ -70,6 +70,7 @@ class Runner:
         self.spike_groups = layout.spike_groups
         self.arrays = self._persistent_arrays()
         self.compile_s = None
+        self._initial_spike_capacity: int | None = None  # None: sized for ~50 Hz, grown on demand
 
     # ---- monitors -------------------------------------------------------------------------------------
     def _parse_monitors(self, monitors):
@@ -204,7 +205,7 @@ class Runner:
         cap = {}
         for gi in self.spike_groups:
             g = self.plan.groups[gi]
-            cap[gi] = int(g.n * n_steps * self.dt * 1e-3 * 50.0) + 2 * g.n  # ~50 Hz; grown on demand
+            cap[gi] = self._initial_spike_capacity or int(g.n * n_steps * self.dt * 1e-3 * 50.0) + 2 * g.n
             a[f"mon{gi}_t"], a[f"mon{gi}_i"] = np.empty(cap[gi], np.int64), np.empty(cap[gi], np.int32)
             a[f"mon{gi}_n"] = np.zeros(1, np.int64)
         for k, (_, _, idx, every, base) in enumerate(self.state_monitors):

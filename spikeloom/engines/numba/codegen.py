@@ -139,19 +139,7 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int, loop: str):
     pg = plan.pgroups[pi]
     syn = pg.synapse
     a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
-    dec_args = argnames(syn.decay(_Probe))
-    em(2, f"# projection group {pi}: synapse decay, then delivery of the spikes due now")
-    em(2, f"for q in range({a('seg_n')}.shape[0]):")
-    consts = [c for c in dec_args if c not in syn.state]
-    for c in consts:
-        em(3, f"c_{c} = {a('sp_' + c)}[q]")
-    em(3, f"for k in {loop}({a('seg_slot_lo')}[q], {a('seg_slot_lo')}[q] + {a('seg_n')}[q]):")
-    vals = ", ".join(f"{synapse_array(pi, v)}[k]" if v in syn.state else f"c_{v}" for v in dec_args)
-    for v in syn.state:
-        a(v)
-    em(4, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
-    for v in syn.state:
-        em(4, f"{synapse_array(pi, v)}[k] = n_{v}")
+    em(2, f"# projection group {pi}: delivery of the spikes due now")
     ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
     target = synapse_array(pi, syn.spike_target)
     weight = f"{a('w')}[k]" if hasattr(pg.weight, "shape") else a("w")
@@ -196,27 +184,36 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, paral
         em(3, f"{gp}[0] += 1")
         return
 
-    # synaptic currents into [lo, hi) from every projection group that targets this group
+    # synaptic currents into [lo, hi) from every projection group that targets this group; in the same pass
+    # each synapse state, once read, advances to the end of the step (the neurons need only its current)
     v_name = model.ode_vars[0] if model.ode_vars else None
     isyn = em.arg(f"g{gi}_Isyn")
-    em(2, f"for j in {loop}(lo, hi):")
-    em(3, f"{isyn}[j] = 0.0")
     for pi, pg in enumerate(plan.pgroups):
         if pg.post != gi:
             continue
+        syn = pg.synapse
         a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
         out_args = argnames(pg.output.current(_Probe))
-        cond_args = argnames(pg.synapse.conductance(_Probe))
+        cond_args = argnames(syn.conductance(_Probe))
+        dec_args = argnames(syn.decay(_Probe))
         em(2, f"for q in range({a('seg_n')}.shape[0]):")
         em(3, f"plo = {a('seg_post_lo')}[q]")
         em(3, "if plo >= lo and plo < hi:")
-        for c in out_args[2:]:
+        consts = list(dict.fromkeys(out_args[2:] + [c for c in dec_args if c not in syn.state]))
+        for c in consts:
             em(4, f"c_{c} = {a('sp_' + c)}[q]")
         em(4, f"base = {a('seg_slot_lo')}[q]")
         em(4, f"for j in {loop}({a('seg_n')}[q]):")
-        cond = f"_sg{pi}({', '.join(f'{a(v)}[base + j]' for v in cond_args)})"
+        em(5, "k = base + j")
+        for v in syn.state:
+            em(5, f"y_{v} = {a(v)}[k]")
+        cond = f"_sg{pi}({', '.join(f'y_{v}' for v in cond_args)})"
         extra = "".join(f", c_{c}" for c in out_args[2:])
         em(5, f"{isyn}[plo + j] += _so{pi}({cond}, {em.arg(neuron_array(gi, v_name))}[plo + j]{extra})")
+        vals = ", ".join(f"y_{v}" if v in syn.state else f"c_{v}" for v in dec_args)
+        em(5, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
+        for v in syn.state:
+            em(5, f"{a(v)}[k] = n_{v}")
 
     # the neuron update
     names = {"I": "I", "dt": "dt", "xi": "xi", "u01": "u01"}
@@ -224,11 +221,11 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, paral
         names[v] = f"o_{v}"
     for v in model.ode_vars:
         names[f"{v}_new"] = f"n_{v}"
-    em.arg(f"g{gi}_spk")
     em(2, f"for i in {loop}(lo, hi):")
     for v in model.state:
         em(3, f"o_{v} = {em.arg(neuron_array(gi, v))}[i]")
-    em(3, f"I = {isyn}[i] + g{gi}_Iext[i]")
+    em(3, f"I = {isyn}[i] + {em.arg(f'g{gi}_Iext')}[i]")
+    em(3, f"{isyn}[i] = 0.0")  # consumed: the next step accumulates from zero
     tr_args = argnames(model.threshold_reset(_Probe))
     all_args = tr_args[:]
     if model.ode_vars:
@@ -254,10 +251,13 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, paral
     if model.ode_vars:
         em(3, f"if {' or '.join(f'o_{v} - o_{v} != 0.0' for v in model.ode_vars)}:")
         em(4, "nan_at[0] = i")
-    # recording in a second pass keeps the update loop free of scattered writes (and race-free in parallel)
-    em(3, f"g{gi}_spk[i] = spk")
-    em(2, "for i in range(lo, hi):")
-    em(3, f"if g{gi}_spk[i]:")
+    if parallel:
+        # threads only flag spikes; one thread records them, in index order
+        em(3, f"{em.arg(f'g{gi}_spk')}[i] = spk")
+        em(2, "for i in range(lo, hi):")
+        em(3, f"if g{gi}_spk[i]:")
+    else:
+        em(3, "if spk:")
     for line in record:
         em(4, line)
     if model.ode_vars:

@@ -1,0 +1,115 @@
+"""COBA E/I network: spikeloom against Brian2 (runtime, cpp_standalone) and BrainPy, side by side, and scaling.
+
+Every row runs in a fresh process; peak memory is that process's maximum resident set size. Peers run from
+their own virtual environments (``bash benchmarks/peers/setup_peers.sh``); a peer whose venv is missing is
+reported as such. Times are medians over ``--repeats`` runs; "compile" is spikeloom's compile or disk-cache
+load, or the peer's build (code generation + compilation).
+
+    python benchmarks/coba.py                 # 1 s and 10 s, all peers, then the scaling table
+    python benchmarks/coba.py --quick         # 1 s only, no 400 k row
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PEERS = ROOT / ".peers"
+
+
+def run_child(cmd: list[str], env=None) -> dict:
+    """Run ``cmd`` and parse the JSON object of its last stdout line (it reports its own peak RSS)."""
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def spikeloom_cmd(duration, n, fan_in, seed):
+    return [sys.executable, "-m", "spikeloom.cli", "run", "coba", "--duration", str(duration), "--seed", str(seed),
+            "--n", str(n), "--fan-in", str(fan_in), "--no-plot", "--out", tempfile.mkdtemp()]
+
+
+def measure_spikeloom(duration, n, fan_in, repeats, seed=1):
+    cold_env = dict(os.environ, SPIKELOOM_CACHE_DIR=tempfile.mkdtemp())
+    first = run_child(spikeloom_cmd(duration, n, fan_in, seed), cold_env)  # compiles into an empty cache
+    runs = [run_child(spikeloom_cmd(duration, n, fan_in, seed), cold_env) for _ in range(repeats)]
+    return {
+        "system": "spikeloom (Numba)", "compile_s": first["compile_s"],
+        "cached_compile_s": statistics.median(r["compile_s"] for r in runs),
+        "run_s": statistics.median(r["run_s"] for r in runs),
+        "peak_mb": max(r["peak_rss_mb"] for r in [first] + runs), "n_synapses": first["n_synapses"],
+        "rate_e": first["rate_hz"]["E"],
+    }
+
+
+def measure_peer(name, python, args, duration, n, fan_in, repeats):
+    if not pathlib.Path(python).exists():
+        return {"system": name, "missing": True}
+    cmd = [str(python), *args, "--duration-ms", str(duration), "--n", str(n), "--fan-in", str(fan_in), "--seed", "1"]
+    runs = [run_child(cmd) for _ in range(repeats)]
+    return {"system": name, "compile_s": statistics.median(r["build_s"] for r in runs),
+            "run_s": statistics.median(r["run_s"] for r in runs), "peak_mb": max(r["peak_rss_mb"] for r in runs),
+            "n_synapses": runs[0]["n_synapses"], "rate_e": runs[0]["rate_hz"]["E"]}
+
+
+def peers(duration, repeats):
+    brian2 = PEERS / "brian2" / "bin" / "python"
+    brainpy = PEERS / "brainpy" / "bin" / "python"
+    b2 = "benchmarks/peers/brian2_coba.py"
+    rows = [
+        measure_peer("Brian2 runtime (Cython)", brian2, [b2, "--target", "runtime", "--quiet"], duration, 4000, 80, repeats),
+        measure_peer("Brian2 cpp_standalone, 1 thread", brian2, [b2, "--target", "cpp_standalone", "--threads", "1", "--quiet"],
+                     duration, 4000, 80, repeats),
+        measure_peer("Brian2 cpp_standalone, 2 threads", brian2, [b2, "--target", "cpp_standalone", "--threads", "2", "--quiet"],
+                     duration, 4000, 80, repeats),
+        measure_peer("BrainPy", brainpy, ["benchmarks/peers/brainpy_coba.py"], duration, 4000, 80, repeats),
+    ]
+    return rows
+
+
+def print_table(title, ours, rows):
+    print(f"\n### {title}\n")
+    print("| system | compile/build (s) | run (s) | peak RSS (MB) | E rate (Hz) | spikeloom run time / peer's |")
+    print("|---|---|---|---|---|---|")
+    print(f"| {ours['system']} | {ours['compile_s']:.2f} (cached {ours['cached_compile_s']:.2f}) | {ours['run_s']:.3f} | "
+          f"{ours['peak_mb']:.0f} | {ours['rate_e']:.1f} | 1 |")
+    for r in rows:
+        if r.get("missing"):
+            print(f"| {r['system']} | not installed (bash benchmarks/peers/setup_peers.sh) | | | | |")
+            continue
+        print(f"| {r['system']} | {r['compile_s']:.2f} | {r['run_s']:.3f} | {r['peak_mb']:.0f} | {r['rate_e']:.1f} | "
+              f"{ours['run_s'] / r['run_s']:.2f} |")
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="1 s only, scaling without 400 k")
+    ap.add_argument("--no-peers", action="store_true")
+    args = ap.parse_args()
+    print(f"COBA network, dt 0.1 ms, medians of {args.repeats}; machine: {os.cpu_count()} cores")
+    for duration in ([1000] if args.quick else [1000, 10000]):
+        ours = measure_spikeloom(duration, 4000, 80, args.repeats)
+        print_table(f"{duration / 1000:g} s of biological time, 4,000 neurons", ours,
+                    [] if args.no_peers else peers(duration, args.repeats))
+    print("\n### Scaling at fan-in 80, 1 s of biological time\n")
+    print("| neurons | synapses | compile (s) | run (s) | peak RSS (MB) | bytes per synapse (peak RSS / synapses) |")
+    print("|---|---|---|---|---|---|")
+    for n in ([4000, 40000] if args.quick else [4000, 40000, 400000]):
+        r = measure_spikeloom(1000, n, 80, 1)
+        print(f"| {n:,} | {r['n_synapses']:,} | {r['compile_s']:.2f} | {r['run_s']:.2f} | {r['peak_mb']:.0f} | "
+              f"{r['peak_mb'] * 2**20 / r['n_synapses']:.1f} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
