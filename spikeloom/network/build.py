@@ -9,8 +9,8 @@
   yet been updated when the projection runs); each group keeps a ring of its recent spike lists, of depth
   (largest offset + 1), so memory grows with max delay x neurons, never with synapses.
 
-Engines compile the plan's *structure* (:meth:`Plan.structure_key`) once and receive its arrays as
-arguments, so new weights, sizes or inputs reuse the compiled program.
+Engines compile the plan's *structure* (models, methods, which parameters are arrays, schedule) once and
+receive its arrays as arguments, so new weights, sizes or inputs reuse the compiled program.
 """
 
 from __future__ import annotations
@@ -83,18 +83,6 @@ class Plan:
     pop_index: dict[str, tuple[int, int, int, int]]  # name -> (group, lo, hi, global pop id)
     proj_index: dict[str, int]  # name -> projection group
     run_inputs: dict[str, object]  # population name -> value given by the user's update (constant or RunInput)
-
-    def structure_key(self) -> str:
-        """Hash of everything that shapes the compiled code (not sizes or values)."""
-        parts = [str(np.dtype(self.dtype))]
-        for g in self.groups:
-            parts.append(repr((g.model.__module__, g.model.__qualname__, g.method, g.uses_noise,
-                               sorted((k, np.ndim(v)) for k, v in g.params.items()), g.generator_events is None)))
-        for pg in self.pgroups:
-            parts.append(repr((pg.synapse.__module__, pg.synapse.__qualname__, pg.output.__qualname__, pg.pre,
-                               pg.post, np.ndim(pg.weight))))
-        parts.append(repr([(op[0], op[1]) for op in self.schedule]))
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
     @property
     def n_neurons(self) -> int:
