@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...integrators.fixed_step import integrator_source
+from ...integrators.fixed_step import TEMPLATE_NAMES, integrator_source
 from ...network.build import Plan
 from ...neurons._base import argnames
 
@@ -57,8 +57,7 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         "import numpy as np",
         "from spikeloom.engines.numba import mathlib as xp",
         "from spikeloom.core.random import make_random",
-        "where = xp.where",
-        "expm1 = xp.expm1",
+        *(f"{name} = xp.{name}" for name in TEMPLATE_NAMES),
         "_uniform, _normal = make_random(xp)",
         "_inline = numba.njit(inline='always')",
     ]
@@ -100,10 +99,10 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
     for gi, g in enumerate(plan.groups):
         em(2, f"{em.arg(f'g{gi}_ring_cnt')}[s % g{gi}_ring_cnt.shape[0]] = 0")
         em.arg(f"g{gi}_ring_idx")
-    em(2, f"rec = s - s_run0")
+    em(2, "rec = s - s_run0")
     for oi, op in enumerate(plan.schedule):
         if op[0] == "projections":
-            _emit_projection_op(em, plan, op[1], loop)
+            _emit_projection_op(em, plan, op[1])
         else:
             _emit_neuron_op(em, plan, op[1], oi, loop, parallel, op[1] in monitors.spike_groups)
     for k, name in enumerate(monitors.states):
@@ -135,7 +134,8 @@ def _param(em: _Emitter, g, gi: int, name: str, index: str) -> str:
     return f"{arr}[{index}]" if hasattr(g.params[name], "shape") else arr
 
 
-def _emit_projection_op(em: _Emitter, plan: Plan, pi: int, loop: str):
+def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
+    # serial on purpose: scattered adds from many spikes would race under threads
     pg = plan.pgroups[pi]
     syn = pg.synapse
     a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
