@@ -1,30 +1,19 @@
-"""The ``spikeloom`` command line: ``spikeloom run <model> [options]``.
+"""``spikeloom run coba|cobahh``: the bundled networks of :mod:`spikeloom.models.registry`.
 
-``run`` simulates a bundled model, writes ``results.h5`` and ``raster.png`` into ``--out`` and prints one
-JSON object as the last line of standard output.
+Writes ``results.h5`` and ``raster.png`` into ``--out``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import pathlib
-import resource
-import sys
 import time
 
-from .models.registry import MODELS, get_model
+from ..models.registry import MODELS as _REGISTRY
+
+MODELS = {name: m.description for name, m in _REGISTRY.items()}
 
 
-def _parser() -> argparse.ArgumentParser:
-    models = "\n".join(f"  {name:<10} {m.description}" for name, m in MODELS.items())
-    parser = argparse.ArgumentParser(
-        prog="spikeloom", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Simulate spiking neural networks.", epilog=f"bundled models:\n{models}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="simulate a bundled model", formatter_class=argparse.RawDescriptionHelpFormatter,
-                         epilog=f"bundled models:\n{models}")
-    run.add_argument("model", help=f"one of: {', '.join(MODELS)}")
+def add_arguments(run) -> None:
     run.add_argument("--duration", type=float, default=1000.0, help="biological time in ms (default 1000)")
     run.add_argument("--dt", type=float, default=0.1, help="time step in ms (default 0.1)")
     run.add_argument("--seed", type=int, default=0, help="seed of connectivity, initial state and noise")
@@ -35,13 +24,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="out", help="output folder (default ./out)")
     run.add_argument("--no-plot", action="store_true", help="skip raster.png")
     run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
-    return parser
 
 
-def run_model(args) -> dict:
-    from .run import Runner
+def run(args) -> dict:
+    from ..run import Runner
+    from . import peak_rss_mb
 
-    spec = get_model(args.model)
+    spec = _REGISTRY[args.model]
     n_total = args.n or spec.n_default
     fan_in = args.fan_in if args.n else 0.02 * spec.n_default
     t0 = time.perf_counter()
@@ -55,7 +44,7 @@ def run_model(args) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     result.to_hdf5(out / "results.h5")
     if not args.no_plot:
-        from .plot import summary_figure
+        from ..plot import summary_figure
 
         summary_figure(result, out / "raster.png", title=f"{args.model}, seed {args.seed}")
     return {
@@ -65,23 +54,5 @@ def run_model(args) -> dict:
         "spikes": {p: int(result.spike_counts[p].sum()) for p in pops},
         "rate_hz": {p: result.mean_rate(p) for p in pops},
         "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "out": str(out),
+        "peak_rss_mb": peak_rss_mb(), "out": str(out),
     }
-
-
-def main(argv=None) -> int:
-    args = _parser().parse_args(argv)
-    from ._errors import SpikeloomError
-
-    try:
-        summary = run_model(args)
-    except SpikeloomError as err:
-        print(f"spikeloom: error: {err}", file=sys.stderr)
-        return 2
-    print(json.dumps(summary))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
