@@ -1,5 +1,9 @@
 """spikeloom: composable spiking network models compiled into one fast program per network."""
 
+from ._errors import EngineError as EngineError
+from ._errors import ModelDefinitionError as ModelDefinitionError
+from ._errors import SimulationError as SimulationError
+from ._errors import SpikeloomError as SpikeloomError
 from .connectivity import AllToAll as AllToAll
 from .connectivity import FixedInDegree as FixedInDegree
 from .connectivity import FixedOutDegree as FixedOutDegree

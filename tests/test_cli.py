@@ -28,10 +28,20 @@ def test_run_coba_writes_results_and_prints_json(tmp_path):
     assert again["spikes"] == summary["spikes"]
 
 
-def test_help_lists_models_and_jax_is_refused_clearly():
+def test_help_lists_models_and_unknown_models_are_refused():
     out = run_cli("--help")
     assert "coba" in out.stdout and "cobahh" in out.stdout
-    out = run_cli("run", "coba", "--engine", "jax", "--duration", "10")
-    assert out.returncode == 2 and "JAX engine is not available yet" in out.stderr
     out = run_cli("run", "nonesuch")
     assert out.returncode == 2 and "unknown model 'nonesuch'" in out.stderr
+
+
+def test_jax_engine_prints_the_same_spike_counts_as_the_cpu_engine(tmp_path):
+    common = ("--duration", "100", "--seed", "5", "--no-plot", "--out", str(tmp_path))
+    cpu = json.loads(run_cli("run", "coba", "--engine", "cpu", *common).stdout.splitlines()[-1])
+    jax = run_cli("run", "coba", "--engine", "jax", *common)
+    assert jax.returncode == 0, jax.stderr
+    jax = json.loads(jax.stdout.splitlines()[-1])
+    assert jax["engine"] == "jax" and jax["device"] == "cpu"
+    assert jax["spikes"] == cpu["spikes"] and sum(cpu["spikes"].values()) > 1000
+    out = run_cli("run", "cobahh", "--engine", "jax", "--duration", "20", "--no-plot", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr

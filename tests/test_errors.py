@@ -46,8 +46,6 @@ def test_unknown_monitor_input_model_and_engine():
         single_population(sl.LIF(3), inputs={"X": 1.0})
     with pytest.raises(ModelDefinitionError, match=r"shape \(3,\)"):
         single_population(sl.LIF(3), inputs={"P": np.ones(4)}).run(1.0)
-    with pytest.raises(EngineError, match="JAX engine is not available yet"):
-        single_population(sl.LIF(3), engine="jax")
     with pytest.raises(EngineError, match="unknown engine"):
         single_population(sl.LIF(3), engine="gpu")
     from spikeloom.models.registry import get_model

@@ -18,6 +18,7 @@ def add_arguments(run) -> None:
     run.add_argument("--dt", type=float, default=0.1, help="time step in ms (default 0.1)")
     run.add_argument("--seed", type=int, default=0, help="seed of connectivity, initial state and noise")
     run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default) or jax")
+    run.add_argument("--device", choices=["cpu", "gpu"], default=None, help="JAX engine: cpu or gpu")
     run.add_argument("--precision", choices=["float32", "float64"], default="float32")
     run.add_argument("--n", type=int, default=None, help="total number of neurons (default: the model's own)")
     run.add_argument("--fan-in", type=float, default=80.0, help="mean synapses per neuron when --n is given")
@@ -36,7 +37,8 @@ def run(args) -> dict:
     t0 = time.perf_counter()
     net = spec.build(n_total, fan_in)
     pops = list(net.populations())
-    runner = Runner(net, dt=args.dt, seed=args.seed, engine=args.engine, precision=args.precision,
+    extra = {"device": args.device} if args.device else {}
+    runner = Runner(net, dt=args.dt, seed=args.seed, engine=args.engine, precision=args.precision, **extra,
                     monitors=[f"{p}.spike" for p in pops], inputs=spec.inputs, progress=args.progress)
     build_s = time.perf_counter() - t0
     result = runner.run(args.duration)
@@ -48,7 +50,8 @@ def run(args) -> dict:
 
         summary_figure(result, out / "raster.png", title=f"{args.model}, seed {args.seed}")
     return {
-        "model": args.model, "engine": args.engine, "duration_ms": args.duration, "dt_ms": args.dt,
+        "model": args.model, "engine": args.engine, "device": getattr(runner.program, "platform", "cpu"),
+        "duration_ms": args.duration, "dt_ms": args.dt,
         "seed": args.seed, "precision": args.precision, "n_neurons": runner.plan.n_neurons,
         "n_synapses": runner.plan.n_synapses,
         "spikes": {p: int(result.spike_counts[p].sum()) for p in pops},

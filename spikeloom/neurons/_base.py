@@ -26,7 +26,8 @@ class AbstractNeuron(abc.ABC):
       written against the math namespace ``xp`` (scalar on the CPU engine, arrays on the JAX engine);
     - ``threshold_reset(xp)``: a factory returning ``g(<state>, <ode_var>_new..., <params>) -> (<state>..., spike)``
       that applies threshold, reset and refractoriness to the integrated values (old values by their plain
-      names, integrated values with a ``_new`` suffix);
+      names, integrated values with a ``_new`` suffix); a threshold crossing is written ``xp.spike(V_new - V_th)``
+      (the step function ``x >= 0``, to which the JAX engine attaches a surrogate gradient when differentiating);
     - optionally ``exact(xp)``, the exact one-step solution for ``method="exact"``, and ``derived(p, dt)``,
       per-step constants (decay factors) computed once before the run.
 

@@ -84,7 +84,7 @@ class AdEx(AbstractNeuron):
     def threshold_reset(xp):
         def g(V, w, refractory, V_new, w_new, V_peak, V_reset, b, ref_steps):
             held = refractory > 0.0
-            spike = xp.where(held, False, V_new >= V_peak)
+            spike = xp.where(held, False, xp.spike(V_new - V_peak))
             V_out = xp.where(held, V_reset, xp.where(spike, V_reset, V_new))
             ref_out = xp.where(spike, ref_steps, xp.where(held, refractory - 1.0, 0.0))
             return V_out, xp.where(spike, w_new + b, w_new), ref_out, spike

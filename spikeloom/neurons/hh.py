@@ -98,7 +98,7 @@ class HH(AbstractNeuron):
     @staticmethod
     def threshold_reset(xp):
         def g(V, m, h, n, V_new, m_new, h_new, n_new, V_th):
-            spike = xp.where(V < V_th, V_new >= V_th, False)
+            spike = xp.where(V < V_th, xp.spike(V_new - V_th), False)
             return V_new, m_new, h_new, n_new, spike
 
         return g

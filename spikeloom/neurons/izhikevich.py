@@ -69,7 +69,7 @@ class Izhikevich(AbstractNeuron):
     @staticmethod
     def threshold_reset(xp):
         def g(v, u, v_new, u_new, v_peak, c, d):
-            spike = v_new >= v_peak
+            spike = xp.spike(v_new - v_peak)
             return xp.where(spike, c, v_new), xp.where(spike, u_new + d, u_new), spike
 
         return g

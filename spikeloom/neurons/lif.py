@@ -99,7 +99,7 @@ class LIF(AbstractNeuron):
     def threshold_reset(xp):
         def g(V, refractory, V_new, V_th, V_reset, ref_steps):
             held = refractory > 0.0
-            spike = xp.where(held, False, V_new >= V_th)
+            spike = xp.where(held, False, xp.spike(V_new - V_th))
             V_out = xp.where(held, V_reset, xp.where(spike, V_reset, V_new))
             ref_out = xp.where(spike, ref_steps, xp.where(held, refractory - 1.0, 0.0))
             return V_out, ref_out, spike

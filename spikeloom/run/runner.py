@@ -39,21 +39,30 @@ class Runner:
     progress:
         ``True``/``False`` to force the progress bar; ``None`` shows it when a run will take over ~3 s.
     parallel:
-        Update neurons with threads; ``None`` chooses by network size.
+        Update neurons with threads; ``None`` chooses by network size (CPU engine).
+    device:
+        ``"cpu"`` or ``"gpu"`` for the JAX engine (None: JAX's default device); an error if absent.
+    surrogate:
+        JAX engine: a surrogate spike function (``spikeloom.engines.jax.surrogate``); spikes become floats
+        that carry pseudo-gradients and delivery is dense. Used through ``Simulation``.
+    event_capacity:
+        JAX engine: spikes per step and group that the event buffer holds (default: sized for 50 Hz);
+        steps with more take the exact dense path, and spike monitors grow the buffer and redo the chunk.
     """
 
     def __init__(self, net: Network, *, dt: float = 0.1, monitors=(), inputs: dict | None = None, seed: int = 0,
                  engine: str = "cpu", precision: str = "float32", progress: bool | None = None,
-                 parallel: bool | None = None):
+                 parallel: bool | None = None, device: str | None = None, event_capacity: int | None = None,
+                 surrogate=None):
         if engine not in ENGINES:
             raise EngineError(f"unknown engine {engine!r}; choose one of {list(ENGINES)}")
-        if engine == "jax":
-            raise EngineError("the JAX engine is not available yet; use engine='cpu' (the Numba engine)")
+        if engine != "jax" and (device is not None or event_capacity is not None or surrogate is not None):
+            raise EngineError("device, event_capacity and surrogate apply to engine='jax' only")
         if precision not in ("float32", "float64"):
             raise ModelDefinitionError(f"precision must be 'float32' or 'float64', got {precision!r}")
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ModelDefinitionError(f"seed must be a non-negative int, got {seed!r}")
-        self.net, self.dt, self.seed, self.progress = net, float(dt), int(seed), progress
+        self.net, self.dt, self.seed, self.progress, self.engine = net, float(dt), int(seed), progress, engine
         self.dtype = np.dtype(precision)
         t0 = time.perf_counter()
         self.plan: Plan = build_plan(net, self.dt, self.seed, self.dtype)
@@ -61,14 +70,25 @@ class Runner:
         self.step = 0
         self.default_inputs = self._check_inputs(inputs or {})
         self._parse_monitors(monitors)
-        from ..engines.numba import NumbaProgram
-        from ..engines.numba.codegen import MonitorLayout
+        spike_groups = sorted({self.plan.pop_index[p][0] for p in self.spike_pops})
+        if engine == "jax":
+            from ..engines.jax import JaxProgram, select_device
+            from ..engines.jax.program import JaxLayout
 
-        layout = MonitorLayout(spike_groups=sorted({self.plan.pop_index[p][0] for p in self.spike_pops}),
-                               states=[m[1] for m in self.state_monitors])
-        self.program = NumbaProgram(self.plan, layout, parallel)
-        self.spike_groups = layout.spike_groups
-        self.arrays = self._persistent_arrays()
+            layout = JaxLayout(spike_groups, [(m[1], m[2] + m[4]) for m in self.state_monitors])
+            capacity = {gi: int(event_capacity) for gi in range(len(self.plan.groups))} if event_capacity else None
+            self.program = JaxProgram(self.plan, layout, capacity=capacity, device=select_device(device),
+                                      surrogate=surrogate)
+            self.carry = self.program.initial_carry()
+            self.arrays = {}
+        else:
+            from ..engines.numba import NumbaProgram
+            from ..engines.numba.codegen import MonitorLayout
+
+            layout = MonitorLayout(spike_groups=spike_groups, states=[m[1] for m in self.state_monitors])
+            self.program = NumbaProgram(self.plan, layout, parallel)
+            self.arrays = self._persistent_arrays()
+        self.spike_groups = spike_groups
         self.compile_s = None
         self._initial_spike_capacity: int | None = None  # None: sized for ~50 Hz, grown on demand
 
@@ -169,7 +189,8 @@ class Runner:
             a[f"in{gi}_voff"] = np.concatenate([[0], np.cumsum([v.size for v in vals])[:-1]]).astype(np.int64)
             a[f"in{gi}_val"] = (np.concatenate(vals) if vals else np.zeros(0)).astype(self.dtype)
             a[f"in{gi}_ptr"] = np.zeros(1, np.int64)
-            self.arrays[f"g{gi}_Iext"][:] = 0.0
+            if f"g{gi}_Iext" in self.arrays:
+                self.arrays[f"g{gi}_Iext"][:] = 0.0
         return a
 
     # ---- running ----------------------------------------------------------------------------------------
@@ -199,8 +220,17 @@ class Runner:
         n_steps = steps_of(float(duration), self.dt, "duration")
         if n_steps <= 0:
             raise ModelDefinitionError(f"duration must be positive, got {duration} ms")
+        s_run0 = self.step
+        if self.engine == "jax":
+            a = self._run_jax(self._input_tables(run_inputs, n_steps), s_run0, n_steps)
+        else:
+            a = self._run_numba(self._input_tables(run_inputs, n_steps), s_run0, n_steps)
+        self.step = s_run0 + n_steps
+        return self._collect(a, s_run0, n_steps, a.pop("compile_s"), a.pop("run_s"))
+
+    def _run_numba(self, tables: dict, s_run0: int, n_steps: int) -> dict:
         a = self.arrays
-        a.update(self._input_tables(run_inputs, n_steps))
+        a.update(tables)
         a["pop_counts"] = np.zeros((n_steps, len(self.plan.pop_index)), np.int32)
         cap = {}
         for gi in self.spike_groups:
@@ -215,7 +245,6 @@ class Runner:
         a["smon_every"] = np.array([m[3] for m in self.state_monitors] or [1], np.int64)
 
         dt = self.dtype.type(self.dt)
-        s_run0 = self.step
         compile_s = 0.0
         if self.compile_s is None:
             compile_s = self.compile_s = self.program.compile(s_run0, self.seed, dt, a)
@@ -229,24 +258,66 @@ class Runner:
                 self._grow_spike_buffer(gi)
             elif status == Status.nonfinite_state:
                 self.step = reached
-                raise SimulationError(self._nonfinite_message(reached, gi, idx))
-            if bar is not None:
-                bar.update(reached - s)
-            elapsed = time.perf_counter() - c0
+                raise SimulationError(self._nonfinite_message(reached, gi, idx, lambda name: a[name]))
             done = reached - s
             s = reached
-            if done and elapsed > 0:
+            bar = self._progress(bar, done, time.perf_counter() - c0, s - s_run0, n_steps)
+            if done:
                 # chunks of about 0.5 s keep the progress bar live without costing speed
-                chunk = max(1, int(done * 0.5 / elapsed))
-                if bar is None and self._wants_bar(elapsed / done * (s_end - s)):
-                    from tqdm.auto import tqdm
-
-                    bar = tqdm(total=n_steps, initial=s - s_run0, unit="step", desc="spikeloom")
+                chunk = max(1, int(done * 0.5 / max(time.perf_counter() - c0, 1e-9)))
         if bar is not None:
             bar.close()
-        self.step = s_end
-        run_s = time.perf_counter() - t0
-        return self._collect(s_run0, n_steps, compile_s, run_s)
+        return dict(a, compile_s=compile_s, run_s=time.perf_counter() - t0)
+
+    def _run_jax(self, tables: dict, s_run0: int, n_steps: int) -> dict:
+        import jax
+
+        prog = self.program
+        inp_carry, inp_args = prog.input_carry(tables)
+        args = {**prog.args, **inp_args, "seed": prog._put(np.uint32(self.seed % 2**32))}
+        carry = {**self.carry, **inp_carry}
+        t0 = time.perf_counter()
+        bar = [None, t0, 0]
+
+        def progress(done):
+            bar[2] += done
+            bar[0] = self._progress(bar[0], done, time.perf_counter() - bar[1], bar[2], n_steps)
+            bar[1] = time.perf_counter()
+
+        carry, records, compile_s, nan = prog.run(carry, args, s_run0, n_steps, progress)
+        jax.block_until_ready(carry)
+        if bar[0] is not None:
+            bar[0].close()
+        self.carry = carry
+        if nan is not None:
+            self.step = nan[0]
+            raise SimulationError(self._nonfinite_message(*nan, lambda name: np.asarray(carry[name])))
+        if self.compile_s is None:
+            self.compile_s = compile_s
+        run_s = time.perf_counter() - t0 - compile_s
+        return dict(self._jax_records(records, s_run0, n_steps), compile_s=compile_s, run_s=run_s)
+
+    def _jax_records(self, records: list, s_run0: int, n_steps: int) -> dict:
+        """Monitor records of the JAX chunks in the layout the Numba engine writes (see ``_collect``)."""
+        cat = {k: np.concatenate([r[k] for r in records]) for k in records[0]}
+        a = {"pop_counts": cat["counts"].astype(np.int32)}
+        for gi in self.spike_groups:
+            idx = cat[f"mon{gi}_idx"]
+            step, col = np.nonzero(idx >= 0)
+            a[f"mon{gi}_t"], a[f"mon{gi}_i"] = step + s_run0, idx[step, col]
+            a[f"mon{gi}_n"] = np.array([step.size])
+        for k, (_, _, _, every, _) in enumerate(self.state_monitors):
+            a[f"smon{k}_buf"] = cat[f"smon{k}"][every - 1::every][: n_steps // every]
+        return a
+
+    def _progress(self, bar, done: int, elapsed: float, finished: int, n_steps: int):
+        if bar is not None:
+            bar.update(done)
+        elif done and self._wants_bar(elapsed / done * (n_steps - finished)):
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n_steps, initial=finished, unit="step", desc="spikeloom")
+        return bar
 
     def _wants_bar(self, remaining_s: float) -> bool:
         return self.progress if self.progress is not None else remaining_s > 3.0
@@ -260,18 +331,18 @@ class Runner:
             grown[:n] = a[key][:n]
             a[key] = grown
 
-    def _nonfinite_message(self, step: int, gi: int, idx: int) -> str:
+    def _nonfinite_message(self, step: int, gi: int, idx: int, state) -> str:
         for name, (g, lo, hi, _) in self.plan.pop_index.items():
             if g == gi and lo <= idx < hi:
                 bad = [v for v in self.plan.groups[gi].model.ode_vars
-                       if not np.isfinite(self.arrays[f"g{gi}_{v}"][idx])]
+                       if not np.isfinite(state(f"g{gi}_{v}")[idx])]
                 return (f"the state of population {name!r} became non-finite at step {step} (t = "
                         f"{(step + 1) * self.dt:g} ms), neuron {idx - lo}, variable(s) {bad}; check parameters, "
                         "inputs and dt")
         return f"non-finite state at step {step}"
 
-    def _collect(self, s_run0: int, n_steps: int, compile_s: float, run_s: float) -> Result:
-        plan, a = self.plan, self.arrays
+    def _collect(self, a: dict, s_run0: int, n_steps: int, compile_s: float, run_s: float) -> Result:
+        plan = self.plan
         res = Result(dt=self.dt, t_start=s_run0 * self.dt, n_steps=n_steps, compile_s=compile_s, run_s=run_s)
         for name, (gi, lo, hi, pid) in plan.pop_index.items():
             res.spike_counts[name] = a["pop_counts"][:, pid].copy()
@@ -298,6 +369,8 @@ class Runner:
         gi, lo, hi, _ = self.plan.pop_index[owner]
         if var not in self.plan.groups[gi].state:
             raise KeyError(f"population {owner!r} has no variable {var!r}")
+        if self.engine == "jax":
+            return np.asarray(self.carry[f"g{gi}_{var}"][lo:hi])
         return self.arrays[f"g{gi}_{var}"][lo:hi].copy()
 
     @property

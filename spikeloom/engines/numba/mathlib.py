@@ -45,3 +45,9 @@ def to_float(x):
 def inline(fn):
     """Make a helper of a model factory callable from compiled code (inlined at the call site)."""
     return numba.njit(inline="always")(fn)
+
+
+@numba.njit(inline="always")
+def spike(x):
+    """Heaviside step of a threshold distance: ``x >= 0`` (``V_new - V_th >= 0`` iff ``V_new >= V_th``)."""
+    return x >= 0.0
