@@ -134,22 +134,17 @@ def nodes_and_edges(graph) -> tuple[list[dict], list[dict]]:
 def graph_to_dicts(graph) -> tuple[dict, dict]:
     """Neurokernel's ``(n_dict, s_dict)``: ``n_dict[model][attr]`` and ``s_dict[model][attr]`` lists."""
     nodes, edges = nodes_and_edges(graph)
-    n_dict: dict = {}
-    for r in nodes:
-        group = n_dict.setdefault(r["model"], {})
-        keys = set(r)
-        known = set(group) if group else keys
-        if keys != known:
-            raise GraphError(f"node {r['id']}: all {r['model']} nodes must have the same attributes; differs in "
-                             f"{sorted(keys ^ known)}")
-        for k, v in r.items():
-            group.setdefault(k, []).append(v)
-    s_dict: dict = {}
-    for r in edges:
-        group = s_dict.setdefault(r["model"], {})
-        for k, v in r.items():
-            group.setdefault(k, []).append(v)
-    return n_dict, s_dict
+    return _grouped(nodes), _grouped(edges)
+
+
+def _grouped(records: list[dict]) -> dict:
+    """model -> attribute -> list over the model's records (None where a record lacks an optional attribute)."""
+    out: dict = {}
+    for model in dict.fromkeys(r["model"] for r in records):
+        rows = [r for r in records if r["model"] == model]
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        out[model] = {k: [r.get(k) for r in rows] for k in keys}
+    return out
 
 
 def graph_to_frames(graph):

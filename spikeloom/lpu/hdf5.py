@@ -65,8 +65,8 @@ class OutputWriter:
         self.path = str(path)
         self.file = h5py.File(self.path, "w")
         self.dataset = self.file.create_dataset("array", shape=(0, n_columns), maxshape=(None, n_columns),
-                                                dtype=np.float64, chunks=(max(1, min(chunk_rows, 4096)),
-                                                                          max(1, n_columns)))
+                                                dtype=np.float64,
+                                                chunks=(max(1, min(chunk_rows, 4096)), n_columns) if n_columns else True)
 
     def append(self, rows: np.ndarray) -> None:
         n = self.dataset.shape[0]
