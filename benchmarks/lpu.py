@@ -48,7 +48,7 @@ def main():
     ap.add_argument("--m", type=int, default=10, help="neurons per population (3 populations per LPU)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    print(f"| N LPUs | neurons per LPU | composed (s) | single LPU (s) | us per step composed | overhead |")
+    print("| N LPUs | neurons per LPU | composed (s) | single LPU (s) | us per step composed | overhead |")
     print("|---|---|---|---|---|---|")
     for n in map(int, args.sizes.split(",")):
         tc = min(composed(n, args.m, args.steps) for _ in range(args.repeat))
