@@ -7,3 +7,4 @@ from .izhikevich import Izhikevich as Izhikevich
 from .lif import LIF as LIF
 from .sources import PoissonGroup as PoissonGroup
 from .sources import SpikeGeneratorGroup as SpikeGeneratorGroup
+from .morris_lecar import MorrisLecar as MorrisLecar

@@ -11,3 +11,5 @@ from .dual_exponential import DualExponential as DualExponential
 from .exponential import Exponential as Exponential
 from .outputs import COBA as COBA
 from .outputs import CUBA as CUBA
+from .alpha_euler import AlphaSynapse as AlphaSynapse
+from .power_gpot import PowerGpotGpot as PowerGpotGpot
