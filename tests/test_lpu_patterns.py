@@ -7,7 +7,7 @@ import pytest
 
 from spikeloom.lpu import LPU, Interface, Manager, Pattern
 
-SPEC = json.loads(pathlib.Path(__file__).parent / "data" / "pattern_examples.json".read_text())
+SPEC = json.loads((pathlib.Path(__file__).parent / "data" / "pattern_examples.json").read_text())
 
 
 def _interface(spec, default):
