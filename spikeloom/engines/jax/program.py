@@ -417,9 +417,9 @@ class JaxProgram:
             nan = np.asarray(carry["nan"])
             if nan[0] >= 0:
                 return carry, records, compile_s, tuple(int(x) for x in nan)
-            if s_end - s >= 10 * self.chunk:
+            if s_end - s >= 2 * self.chunk:
                 need = ys["delivered"].max(axis=0)
                 for gi, k in self.capacity.items():
-                    if k > 4 * max(need[gi], 1) and k > default[gi]:
-                        self.capacity[gi] = max(default[gi], 8 * math.ceil(2 * need[gi] / 8))
+                    if k > 2 * max(need[gi], 1) and k > default[gi]:
+                        self.capacity[gi] = max(default[gi], 8 * math.ceil(1.25 * need[gi] / 8))
         return carry, records, compile_s, None
