@@ -20,8 +20,9 @@ the dense output to ``event_tol`` ms, the step is cut there and the reset applie
 within one step (possible only for models that come back below threshold by themselves) is not seen; the
 step never exceeds ``dtmax``.
 
-The functions here are engine-neutral source: :func:`make_dp5` binds them to an engine's math namespace and
-to a right-hand side; the CPU engine compiles them (``engines/numba/adaptive.py``), the JAX engine uses the
+The functions here are engine-neutral source: :func:`make_dp5` binds them to an engine's math namespace
+(``xp.inline`` for small helpers with few callers, ``xp.function`` for those called from several places, which
+keeps compile time low) and to a right-hand side; the CPU engine compiles them (``engines/numba/adaptive.py``), the JAX engine uses the
 same tableau (``engines/jax/adaptive.py``).
 """
 
@@ -45,7 +46,7 @@ B1, B3, B4, B5, B6 = 35 / 384, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84
 # error weights: fifth- minus fourth-order solution
 E1, E3, E4, E5, E6, E7 = -71 / 57600, 71 / 16695, -71 / 1920, 17253 / 339200, -22 / 525, 1 / 40
 # Shampine's dense output: y(t + theta h) = y + h sum_j k_j sum_m P[j][m] theta^(m+1) (stage 2 has no weight)
-P = (
+P = np.array((
     (1.0, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432),
     (0.0, 0.0, 0.0, 0.0),
     (0.0, 131558114200 / 32700410799, -68118460800 / 10900136933, 87487479700 / 32700410799),
@@ -53,7 +54,19 @@ P = (
     (0.0, 127303824393 / 49829197408, -318862633887 / 49829197408, 701980252875 / 199316789632),
     (0.0, -282668133 / 205662961, 2019193451 / 616988883, -1453857185 / 822651844),
     (0.0, 40617522 / 29380423, -110615467 / 29380423, 69997945 / 29380423),
-)
+))
+#: the tableau as arrays: row s of A gives stage s (row 6 = the fifth-order weights), C the stage times
+A = np.array([
+    [0.0] * 7,
+    [A21, 0, 0, 0, 0, 0, 0],
+    [A31, A32, 0, 0, 0, 0, 0],
+    [A41, A42, A43, 0, 0, 0, 0],
+    [A51, A52, A53, A54, 0, 0, 0],
+    [A61, A62, A63, A64, A65, 0, 0],
+    [B1, 0, B3, B4, B5, B6, 0],
+])
+C = np.array([0.0, C2, C3, C4, C5, 1.0, 1.0])
+E = np.array([E1, 0.0, E3, E4, E5, E6, E7])
 #: exponent of the step-size controller (the error estimate is of order 4)
 ERROR_EXPONENT = -1 / 5
 SAFETY, MIN_FACTOR, MAX_FACTOR = 0.9, 0.2, 10.0
@@ -114,28 +127,21 @@ def make_dp5(xp, rhs, crossed):
 
     @xp.inline
     def step(h, y, k, ctx, y_new, y_err, tmp):
+        # one loop over the stages: the right-hand side appears once, which keeps compile time low
         n = y.shape[0]
-        for i in range(n):
-            tmp[i] = y[i] + h * (A21 * k[0, i])
-        rhs(C2 * h, tmp, ctx, k[1])
-        for i in range(n):
-            tmp[i] = y[i] + h * (A31 * k[0, i] + A32 * k[1, i])
-        rhs(C3 * h, tmp, ctx, k[2])
-        for i in range(n):
-            tmp[i] = y[i] + h * (A41 * k[0, i] + A42 * k[1, i] + A43 * k[2, i])
-        rhs(C4 * h, tmp, ctx, k[3])
-        for i in range(n):
-            tmp[i] = y[i] + h * (A51 * k[0, i] + A52 * k[1, i] + A53 * k[2, i] + A54 * k[3, i])
-        rhs(C5 * h, tmp, ctx, k[4])
-        for i in range(n):
-            tmp[i] = y[i] + h * (A61 * k[0, i] + A62 * k[1, i] + A63 * k[2, i] + A64 * k[3, i] + A65 * k[4, i])
-        rhs(h, tmp, ctx, k[5])
-        for i in range(n):
-            y_new[i] = y[i] + h * (B1 * k[0, i] + B3 * k[2, i] + B4 * k[3, i] + B5 * k[4, i] + B6 * k[5, i])
-        rhs(h, y_new, ctx, k[6])
-        for i in range(n):
-            y_err[i] = h * (E1 * k[0, i] + E3 * k[2, i] + E4 * k[3, i] + E5 * k[4, i] + E6 * k[5, i]
-                            + E7 * k[6, i])
+        for s in range(1, N_STAGES):
+            for i in range(n):
+                acc = 0.0
+                for j in range(s):
+                    acc += A[s, j] * k[j, i]
+                tmp[i] = y[i] + h * acc
+            rhs(C[s] * h, tmp, ctx, k[s])
+        for i in range(n):  # the last stage was evaluated at the new point
+            y_new[i] = tmp[i]
+            acc = 0.0
+            for j in range(N_STAGES):
+                acc += E[j] * k[j, i]
+            y_err[i] = h * acc
 
     @xp.inline
     def error_norm(y, y_new, y_err, atol, rtol):
@@ -154,7 +160,7 @@ def make_dp5(xp, rhs, crossed):
             return MIN_FACTOR
         return xp.minimum(MAX_FACTOR, xp.maximum(MIN_FACTOR, SAFETY * err ** ERROR_EXPONENT))
 
-    @xp.inline
+    @xp.function
     def dense(theta, h, y, k, out):
         t2 = theta * theta
         t3 = t2 * theta
@@ -162,11 +168,11 @@ def make_dp5(xp, rhs, crossed):
         for i in range(y.shape[0]):
             acc = 0.0
             for j in range(N_STAGES):
-                w = P[j][0] * theta + P[j][1] * t2 + P[j][2] * t3 + P[j][3] * t4
+                w = P[j, 0] * theta + P[j, 1] * t2 + P[j, 2] * t3 + P[j, 3] * t4
                 acc += w * k[j, i]
             out[i] = y[i] + h * acc
 
-    @xp.inline
+    @xp.function
     def locate(h, y, k, ctx, tol, tmp, scratch):
         # bisection on the spike test along the dense output: returns the earliest theta known to spike
         lo, hi = 0.0, 1.0

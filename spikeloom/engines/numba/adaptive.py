@@ -36,7 +36,7 @@ POISSON_STREAM = 0x504F4953
 _uniform, _ = make_random(xp)
 
 
-@xp.inline
+@xp.function
 def _uniform48(seed, count, j):
     # 48 random bits from two 24-bit draws: fine enough to pick among many sources and never exactly 1
     return _uniform(seed, POISSON_STREAM, count, 2 * j) + _uniform(seed, POISSON_STREAM, count, 2 * j + 1) * 2.0**-24
@@ -50,7 +50,7 @@ def make_driver(rhs, solver, reset, decay_channels):
     """
     step, error_norm, step_factor, dense, locate = solver
 
-    @xp.inline
+    @xp.function
     def sample(t, h, t_to, sample_dt, y, k, tr_y, tr_n, i, out):
         # trace samples on the grid k * sample_dt that fall in (t, t_to], read from the dense output
         while tr_n[i] < tr_y.shape[1] and tr_n[i] * sample_dt <= t_to:
@@ -222,7 +222,7 @@ def generate(neuron_cls, synapse_cls, output_cls, parallel: bool) -> str:
         "_out = _inline(_O.current(xp))",
         "",
         "",
-        "@_inline",
+        "@numba.njit",
         "def _decay_channels(G, LAM, s):",
         "    for c in range(G.shape[0]):",
         f"        G[c] = {_call('_decay', decay_args, decay_names, synapse_cls.__name__ + '.decay')}[0]",
@@ -239,7 +239,7 @@ def generate(neuron_cls, synapse_cls, output_cls, parallel: bool) -> str:
         *(f"    out[{j}] = d[{j}]" for j in range(n)),
         "",
         "",
-        "@_inline",
+        "@numba.njit",
         "def _reset(y0, y1, ctx, out):",
         "    P = ctx[0]",
         f"    r = {_call('_tr', argnames(neuron_cls.threshold_reset(_Probe)), tr_names, neuron_cls.__name__ + '.threshold_reset')}",

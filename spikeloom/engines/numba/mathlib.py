@@ -45,3 +45,8 @@ def to_float(x):
 def inline(fn):
     """Make a helper of a model factory callable from compiled code (inlined at the call site)."""
     return numba.njit(inline="always")(fn)
+
+
+def function(fn):
+    """Make a larger helper callable from compiled code, compiled once however many places call it."""
+    return numba.njit(fn)
