@@ -230,3 +230,19 @@ def test_cli_writes_inputs_spikes_plot_and_json(tmp_path, capsys):
     # 1000 exc + 250 inh inputs at a mean of 4 Hz for 0.3 s: about 1500 input spikes
     assert 1000 < inputs["times_ms"].size < 2000
     assert (tmp_path / "voltage.png").stat().st_size > 10_000
+
+
+def test_jax_engine_matches_scipy_and_the_cpu_engine():
+    pytest.importorskip("jax")
+    sim = EventDrivenNeurons(izhikevich(), channels(), *SOURCES, spikes=InputSpikes(TIMES, SRC))
+    got = sim.run(100.0, TIGHT, engine="jax").spike_times()
+    ref, _ = reference(TIMES, SRC, 100.0)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-6)
+    # a vmapped batch with lazily drawn Poisson inputs: the same input spikes and steps as the CPU engine
+    model = IzhikevichPoisson(1000, seeds=[0, 1])
+    on_jax = model.run(300.0, engine="jax", record_inputs=True)
+    on_cpu = model.run(300.0, record_inputs=True)
+    for i in range(2):
+        np.testing.assert_array_equal(on_jax.input_sources[i], on_cpu.input_sources[i])
+        np.testing.assert_allclose(on_jax.spike_times(i), on_cpu.spike_times(i), atol=1e-8)
+    np.testing.assert_array_equal(on_jax.steps_accepted, on_cpu.steps_accepted)
