@@ -47,8 +47,9 @@ def _bind(fn, names: dict):
     return lambda values: fn(*(values[a] for a in args))
 
 
-def make_solver(neuron_cls, synapse_cls, output_cls):
-    """Return ``solve(arrays) -> outputs`` for one neuron (to be vmapped), bound to these model classes."""
+def make_solver(neuron_cls, synapse_cls, output_cls, record: bool):
+    """Return ``solve(arrays) -> outputs`` for one neuron (to be vmapped), bound to these model classes;
+    ``record``: keep the applied input spikes (else the loop does not stop when their buffer is full)."""
     import jax
     import jax.numpy as jnp
 
@@ -168,7 +169,8 @@ def make_solver(neuron_cls, synapse_cls, output_cls):
 
         def running(c):
             due = jnp.minimum(c["t_pois"], next_explicit(c["e"])) <= c["t"]
-            return ((c["t"] < t_end) | due) & ~c["bad"] & (c["sp_n"] <= cap_s) & (c["rec_n"] <= cap_r)
+            room = (c["sp_n"] <= cap_s) & ((c["rec_n"] <= cap_r) if record else True)
+            return ((c["t"] < t_end) | due) & ~c["bad"] & room
 
         c0 = dict(t=jnp.float64(0.0), y=a["Y"], g=jnp.zeros_like(lam), h=a["H"], m=jnp.int64(0),
                   t_pois=interval(jnp.int64(0)), e=a["ex_start"], counts=jnp.zeros(3, jnp.int64),
@@ -191,7 +193,7 @@ def run_batch(system, args: dict, spike_capacity: int, record_inputs: bool) -> d
 
     if args["tr_y"].shape[1]:
         raise EngineError("engine 'jax': trace sampling (sample_dt) is available on the cpu engine only")
-    key = (type(system.neuron), system.synapse_cls, system.output_cls)
+    key = (type(system.neuron), system.synapse_cls, system.output_cls, bool(record_inputs))
     if key not in _COMPILED:
         _COMPILED[key] = jax.jit(jax.vmap(make_solver(*key), in_axes=(_AXES,)))
     fn = _COMPILED[key]
