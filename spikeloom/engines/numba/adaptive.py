@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 
-import numba
 import numpy as np
 
 from ..._errors import ModelDefinitionError as ModelError
