@@ -12,6 +12,8 @@ current       pA
 capacitance   pF         pA / pF = mV / ms
 resistance    GOhm       GOhm x pA = mV
 frequency     Hz
+rate          1/ms       e.g. Izhikevich's recovery rate ``a``
+gain          nS/mV      e.g. Izhikevich's quadratic gain ``k``
 ============  =========  ==============================================
 
 Quantities from ``brainunit`` (optional dependency, extra ``units``) are checked for their dimension and
@@ -33,12 +35,26 @@ CANONICAL = {
     "pF": ("pF", 1e-12),
     "GOhm": ("Gohm", 1e9),
     "Hz": ("Hz", 1.0),
+    "1/ms": ("1/ms", 1e3),
+    "nS/mV": ("nS/mV", 1e-6),
     "1": (None, 1.0),
 }
 
 
 def _is_quantity(value) -> bool:
     return hasattr(value, "mantissa") and hasattr(value, "unit") and hasattr(value, "to_decimal")
+
+
+def _brainunit(name: str):
+    """The brainunit unit named ``name``: an attribute (``"mV"``) or a ratio of two (``"nS/mV"``, ``"1/ms"``)."""
+    import brainunit as u
+
+    if name is None:
+        return u.UNITLESS
+    num, _, den = name.partition("/")
+    if not den:
+        return getattr(u, num)
+    return getattr(u, den) ** -1 if num == "1" else getattr(u, num) / getattr(u, den)
 
 
 def to_canonical(value, unit: str, name: str):
@@ -49,9 +65,7 @@ def to_canonical(value, unit: str, name: str):
     if unit not in CANONICAL:
         raise UnitError(f"parameter {name!r}: unknown canonical unit {unit!r}; known: {sorted(CANONICAL)}")
     if _is_quantity(value):
-        import brainunit as u
-
-        target = u.UNITLESS if CANONICAL[unit][0] is None else getattr(u, CANONICAL[unit][0])
+        target = _brainunit(CANONICAL[unit][0])
         if not value.unit.has_same_dim(target):
             raise UnitError(
                 f"parameter {name!r} expects a quantity in {unit} (or any unit of that dimension), "

@@ -23,11 +23,11 @@ class Izhikevich(AbstractNeuron):
     parameter   default  unit     meaning
     ==========  =======  =======  ===================================
     ``C``       100      pF       membrane capacitance
-    ``k``       0.7      nS/mV    gain of the quadratic term (given as a plain number)
+    ``k``       0.7      nS/mV    gain of the quadratic term
     ``v_r``     -60      mV       resting potential
     ``v_t``     -40      mV       instantaneous threshold
     ``v_peak``  35       mV       spike cut-off
-    ``a``       0.03     1/ms     recovery rate (given as a plain number)
+    ``a``       0.03     1/ms     recovery rate
     ``b``       -2       nS       sensitivity of u to v
     ``c``       -50      mV       reset potential
     ``d``       100      pA       recovery jump at a spike
@@ -41,11 +41,11 @@ class Izhikevich(AbstractNeuron):
 
     parameters = {
         "C": Param(100.0, "pF", "positive"),
-        "k": Param(0.7, "1", "positive"),
+        "k": Param(0.7, "nS/mV", "positive"),
         "v_r": Param(-60.0, "mV"),
         "v_t": Param(-40.0, "mV"),
         "v_peak": Param(35.0, "mV"),
-        "a": Param(0.03, "1", "positive"),
+        "a": Param(0.03, "1/ms", "positive"),
         "b": Param(-2.0, "nS"),
         "c": Param(-50.0, "mV"),
         "d": Param(100.0, "pA"),

@@ -51,3 +51,8 @@ def inline(fn):
 def spike(x):
     """Heaviside step of a threshold distance: ``x >= 0`` (``V_new - V_th >= 0`` iff ``V_new >= V_th``)."""
     return x >= 0.0
+
+
+def function(fn):
+    """Make a larger helper callable from compiled code, compiled once however many places call it."""
+    return numba.njit(fn)
