@@ -15,7 +15,6 @@ diffrax was measured for this path (``benchmarks/izhikevich_poisson.py``) and is
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import numpy as np
 
