@@ -75,3 +75,10 @@ def test_nan_state_stops_the_run_naming_population_and_step():
     runner = sl.Runner(net, inputs={"P": np.array([0.0, -1e35])}, dt=0.1)
     with pytest.raises(SimulationError, match=r"population 'P' became non-finite at step \d+ .* neuron 1"):
         runner.run(10.0)
+
+
+def test_two_generator_spikes_of_one_neuron_in_one_step_are_refused():
+    net = sl.Network(P=sl.LIF(2))
+    net.G = sl.SpikeGeneratorGroup(2, times=[1.0, 1.02, 3.0], indices=[1, 1, 1])
+    with pytest.raises(ModelDefinitionError, match=r"neuron 1 has spikes at 1 and 1.02 ms, both in step 9"):
+        sl.Runner(net, dt=0.1)

@@ -74,9 +74,20 @@ class SpikeGeneratorGroup(AbstractNeuron):
         self.indices = indices.astype(np.int64)
 
     def events_by_step(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
-        """Return (steps, indices) of the unique spike events, sorted by step then index."""
+        """Return (steps, indices) of the spike events, sorted by step then index.
+
+        A neuron spikes at most once per step; two spikes of one neuron that fall into one step are an
+        error (they would otherwise merge silently): lower dt, or spread them over several neurons."""
         steps = np.maximum(np.rint(self.times / dt).astype(np.int64) - 1, 0)
         pairs = np.unique(np.stack([steps, self.indices]), axis=1) if steps.size else np.zeros((2, 0), np.int64)
+        if pairs.shape[1] < steps.size:
+            order = np.lexsort((self.indices, steps))
+            same = np.nonzero((np.diff(steps[order]) == 0) & (np.diff(self.indices[order]) == 0))[0][0]
+            i, j = order[same], order[same + 1]
+            raise ModelDefinitionError(
+                f"SpikeGeneratorGroup {self.name or ''}: neuron {self.indices[i]} has spikes at {self.times[i]:g} "
+                f"and {self.times[j]:g} ms, both in step {steps[i]} of dt = {dt:g} ms; a neuron spikes at most "
+                "once per step (lower dt or use one generator neuron per spike)")
         return pairs[0], pairs[1]
 
     def structure_key(self) -> tuple:
