@@ -18,7 +18,6 @@ The last line printed is one JSON object (build_s, run_s, n_spikes, ...).
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -98,7 +97,7 @@ def build_and_run(workload, target="runtime", duration_ms=100.0, dt_us=100.0, re
                                     np.asarray(workload["input_times_ms"]) * b2.ms, name="inputs")
     objects = [neurons, inputs]
     pre, post, kind = (np.asarray(workload[k], dtype=int) for k in ("pre", "post", "type"))
-    weight, from_input = np.asarray(workload["weight"], dtype=float), np.asarray(workload["from_input"], dtype=bool)
+    weights, from_input = np.asarray(workload["weight"], dtype=float), np.asarray(workload["from_input"], dtype=bool)
     for t, x in enumerate(TYPES):
         for src, is_input in ((inputs, True), (neurons, False)):
             sel = (kind == t) & (from_input == is_input)
@@ -107,7 +106,7 @@ def build_and_run(workload, target="runtime", duration_ms=100.0, dt_us=100.0, re
             syn = b2.Synapses(src, neurons, "weight : 1", on_pre=f"I{x}_post += I{x}_w0*weight*alpha_{x}",
                               namespace=ns, name=f"{x}_{'in' if is_input else 'rec'}")
             syn.connect(i=pre[sel], j=post[sel])
-            syn.weight = weight[sel]
+            syn.weight = weights[sel]
             objects.append(syn)
     spikes = b2.SpikeMonitor(neurons, name="spikes")
     objects.append(spikes)

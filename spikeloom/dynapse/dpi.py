@@ -58,6 +58,16 @@ def dpi_soma(xp):
     return soma_terms
 
 
+def dpi_input(xp):
+    """The soma's input current: NMDA gated by the membrane, AMPA, minus GABA_B, constant and external input."""
+
+    def soma_input(Inmda, Iampa, Igaba_b, Isoma_const, I, Inmda_thr, I_clip):
+        I_nmda_gated = Inmda / (1.0 + Inmda_thr / I_clip)
+        return xp.minimum(xp.maximum(I_nmda_gated + Iampa - Igaba_b + Isoma_const + I, I0), I_MAX)
+
+    return soma_input
+
+
 class DPINeuron(AbstractNeuron):
     r"""DYNAP-SE adaptive exponential DPI neuron with its four DPI synapses (NMDA, AMPA, GABA_A, GABA_B).
 
@@ -100,9 +110,12 @@ class DPINeuron(AbstractNeuron):
     reference's scheme; the synaptic jumps of a step land after its update (see
     :class:`~spikeloom.dynapse.chip.DynapSE`).
 
-    Stability: forward Euler multiplies the membrane current by about :math:`1 - dt\,I_\Sigma/(I_\tau\tau_{soma})`
-    per step, so strong shunting inhibition makes it oscillate and diverge once that load exceeds 2. State
-    ``euler_load`` keeps the largest :math:`dt\,(I_\Sigma - \ell)/(I_\tau'\tau_{soma})` seen;
+    Stability: forward Euler multiplies a deviation of the membrane current by :math:`1 - dt\,\lambda` per
+    step, :math:`\lambda = -\partial \dot I/\partial I`; strong shunting inhibition makes :math:`dt\,\lambda`
+    exceed 2 and the current oscillate and diverge. For :math:`I > I_0` (feedback and NMDA-gate slopes left
+    out) :math:`\lambda = [I_\Sigma (I^2 + 2 I I_g)/I_\tau - \alpha (I_{in} - I_\Sigma) I_g] / (\tau_{soma}
+    (I + I_g)^2)`, which tends to :math:`I_\Sigma/(I_\tau \tau_{soma})` for large I. State ``euler_load``
+    keeps the largest :math:`dt\,\lambda` seen;
     :meth:`DynapSE.run <spikeloom.dynapse.chip.DynapSE.run>` raises when it reached 2 and names the largest
     stable dt.
 
@@ -160,6 +173,7 @@ class DPINeuron(AbstractNeuron):
     def vector_field(xp):
         syn = xp.inline(dpi_synapse_rate(xp))
         soma_terms = xp.inline(dpi_soma(xp))
+        soma_input = xp.inline(dpi_input(xp))
 
         def f(Imem, Iahp, Inmda, Iampa, Igaba_a, Igaba_b, I, alpha_soma, alpha_ahp, alpha_nmda, alpha_ampa,
               alpha_gaba_a, alpha_gaba_b, q_soma, q_ahp, q_nmda, q_ampa, q_gaba_a, q_gaba_b, Isoma_dpi_tau,
@@ -167,8 +181,7 @@ class DPINeuron(AbstractNeuron):
               Iampa_tau, Igaba_a_tau, Igaba_b_tau):
             I_sum, Itau_s, Ig_s, I_ahp_s, floor, I_clip = soma_terms(
                 Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm)
-            I_nmda_gated = Inmda / (1.0 + Inmda_thr / I_clip)
-            I_in = xp.minimum(xp.maximum(I_nmda_gated + Iampa - Igaba_b + Isoma_const + I, I0), I_MAX)
+            I_in = soma_input(Inmda, Iampa, Igaba_b, Isoma_const, I, Inmda_thr, I_clip)
             tau_soma = q_soma / Itau_s
             dImem = (alpha_soma * (I_in - I_sum) - (I_sum - floor) * I_clip / Itau_s) / (
                 tau_soma * (1.0 + Ig_s / I_clip))
@@ -191,17 +204,24 @@ class DPINeuron(AbstractNeuron):
     @staticmethod
     def threshold_reset(xp):
         soma_terms = xp.inline(dpi_soma(xp))
+        soma_input = xp.inline(dpi_input(xp))
 
-        def g(Imem, Iahp, Igaba_a, refractory, euler_load, Imem_new, Iahp_new, Inmda_new, Iampa_new, Igaba_a_new,
-              Igaba_b_new, dt, alpha_soma, alpha_ahp, q_soma, Isoma_dpi_tau, Isoma_th, Isoma_reset, Isoma_ahp_w,
-              Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm, ref_steps):
-            I_sum, _, _, _, floor, _ = soma_terms(
+        def g(Imem, Iahp, Inmda, Iampa, Igaba_a, Igaba_b, I, refractory, euler_load, Imem_new, Iahp_new, Inmda_new,
+              Iampa_new, Igaba_a_new, Igaba_b_new, dt, alpha_soma, alpha_ahp, q_soma, Isoma_dpi_tau, Isoma_const,
+              Isoma_th, Isoma_reset, Isoma_ahp_w, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm, Inmda_thr,
+              ref_steps):
+            I_sum, Itau_s, Ig_s, _, floor, I_clip = soma_terms(
                 Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm)
+            I_in = soma_input(Inmda, Iampa, Igaba_b, Isoma_const, I, Inmda_thr, I_clip)
+            # -dt d(dImem/dt)/dImem for Imem > I0 (feedback and NMDA-gate slopes left out): forward Euler
+            # oscillates and diverges once it exceeds 2
+            slope = ((I_sum - floor) / Itau_s * (I_clip * I_clip + 2.0 * I_clip * Ig_s)
+                     - alpha_soma * (I_in - I_sum) * Ig_s) / ((I_clip + Ig_s) * (I_clip + Ig_s))
             held = refractory > 0.0
             # the soma is frozen while refractory (Brian2's "unless refractory"): keep the old value
             Imem_int = xp.where(held, Imem, Imem_new)
             spike = xp.where(held, False, Imem_int > Isoma_th)
-            load = xp.where(held, 0.0, dt * (I_sum - floor) / q_soma)  # dt (I_sum - l) / (Itau_s tau_soma)
+            load = xp.where(held | (Imem <= I0), 0.0, dt * Itau_s * slope / q_soma)
             return (xp.where(spike, Isoma_reset, Imem_int),
                     xp.where(spike, Iahp_new + Isoma_ahp_w * alpha_ahp, Iahp_new),
                     Inmda_new, Iampa_new, Igaba_a_new, Igaba_b_new,

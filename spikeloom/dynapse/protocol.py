@@ -40,3 +40,36 @@ def run_single_neuron(inputs: dict[str, np.ndarray], weights: dict | None = None
         chip.connect(chip.spike_generator(times, n=1, name=f"input_{kind}"), neuron, kind, weight=weights[kind])
     record = [(neuron, var) for var in CURRENTS] + [(neuron, "spike")]
     return chip.run(duration_ms, dt=dt_ms, record=record, precision=precision), neuron
+
+
+def chip_from_workload(workload: dict, **chip_options):
+    """A :class:`DynapSE` from explicit lists (the format of ``benchmarks/peers/brian2_dynapse.py``):
+    ``n_neurons`` DPI neurons filling cores and chips in order, ``n_inputs`` generator inputs at
+    ``input_times_ms``/``input_indices``, synapses ``pre``, ``post``, ``type`` (index into
+    :data:`SYNAPSE_ORDER`), ``weight``, ``from_input``. Returns ``(chip, neurons per core, inputs)``."""
+    from .chip import NEURONS_PER_CORE, NUM_CORES
+
+    n = int(workload["n_neurons"])
+    per_chip = NEURONS_PER_CORE * NUM_CORES
+    chip = DynapSE(n_chips=-(-n // per_chip), **chip_options)
+    cores = [chip.get_neurons(min(NEURONS_PER_CORE, n - lo), core=(lo % per_chip) // NEURONS_PER_CORE,
+                              chip=lo // per_chip) for lo in range(0, n, NEURONS_PER_CORE)]
+    inputs = chip.spike_generator(workload["input_times_ms"], workload["input_indices"],
+                                  n=int(workload["n_inputs"]), name="inputs")
+    pre, post, kind = (np.asarray(workload[k], dtype=np.int64) for k in ("pre", "post", "type"))
+    weight, from_input = np.asarray(workload["weight"], dtype=np.float64), np.asarray(workload["from_input"], bool)
+    from ..connectivity import FromList
+
+    post_core = post // NEURONS_PER_CORE
+    pre_core = np.where(from_input, -1, pre // NEURONS_PER_CORE)
+    for t, kind_name in enumerate(SYNAPSE_ORDER):
+        for pc in np.unique(pre_core[kind == t]):
+            for qc in np.unique(post_core[(kind == t) & (pre_core == pc)]):
+                sel = (kind == t) & (pre_core == pc) & (post_core == qc)
+                source = inputs if pc < 0 else cores[pc]
+                pre_local = pre[sel] - (0 if pc < 0 else pc * NEURONS_PER_CORE)
+                post_local = post[sel] - qc * NEURONS_PER_CORE
+                order = np.lexsort((post_local, pre_local))  # the connector's (CSR) order, for the weights
+                chip.connect(source, cores[qc], kind_name, weight=weight[sel][order],
+                             conn=FromList(pre_local, post_local))
+    return chip, cores, inputs
