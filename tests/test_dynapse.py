@@ -143,6 +143,12 @@ def test_mismatch_is_seeded_and_has_the_given_spread():
     again = DynapSE(mismatch=Mismatch(neuron=0.2, synapse=0.1), seed=3)
     again.get_neurons(NEURONS_PER_CORE, core=0)
     assert np.array_equal(again.core_parameters(0, 0)["Iampa_tau"], p["Iampa_tau"])
+    # mismatched neurons and weights run, and differ from neuron to neuron under the same input
+    small = DynapSE(mismatch=Mismatch(neuron=0.2, synapse=0.2), seed=3)
+    n = small.get_neurons(8, core=0)
+    small.connect(small.spike_generator([1.0], n=1), n, "ampa", weight=1)
+    t, I = small.run(5.0, record=[(n, "Iampa")]).trace(n, "Iampa")
+    assert np.all(I[11] > 1.0) and np.std(I[11]) > 0.05 * np.mean(I[11])
 
 
 def test_euler_instability_is_detected_with_the_stable_dt():

@@ -259,7 +259,7 @@ class DynapSE:
         for c in self.connections:
             p = params[(c.post.chip, c.post.core)]
             post = c.post.start + c.post_idx
-            w0, alpha = (np.broadcast_to(np.asarray(p[k]), (NEURONS_PER_CORE,))
+            w0, alpha = (np.broadcast_to(np.asarray(p[k]), (self.allocated[(c.post.chip, c.post.core)],))
                          for k in (f"I{c.synapse_type}_w0", f"alpha_{c.synapse_type}"))
             current = w0[post] * alpha[post] * c.weight
             if self.mismatch is not None and self.mismatch.synapse > 0:
@@ -310,7 +310,7 @@ def check_euler_stability(runner: Runner, dt: float) -> None:
         worst = int(np.argmax(load))
         if load[worst] >= EULER_LOAD_LIMIT:
             raise DPIStabilityError(
-                f"forward Euler is unstable on {name!r}, neuron {worst}: dt I_sum / (I_tau tau_soma) reached "
+                f"forward Euler is unstable on {name!r}, neuron {worst}: dt lambda (lambda = -d(dImem/dt)/dImem) reached "
                 f"{load[worst]:.3g} (>= {EULER_LOAD_LIMIT:g}; strong shunting inhibition or adaptation), so the "
                 f"membrane current oscillates and diverges (a step-size artefact, not the chip). The largest "
                 f"stable dt for this activity is {EULER_LOAD_LIMIT * dt / load[worst]:.3g} ms; run with a smaller dt")
