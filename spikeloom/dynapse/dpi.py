@@ -167,7 +167,9 @@ class DPINeuron(AbstractNeuron):
         q = {f"q_{x}": np.asarray(p[c]) * np.asarray(p["Ut"]) / kappa for x, c in _CAPACITANCES.items()}
         # frozen steps after the spike step: Brian2 integrates again once timestep(t - lastspike) >= refP/dt
         ref = np.floor(np.asarray(p["soma_refP"]) / dt + 1e-3) - 1.0
-        return {**q, "ref_steps": np.maximum(ref, 0.0)}
+        # the AHP gain current (the reference's Isoma_ahp_g), precomputed for the same 30-argument reason
+        ahp_g = np.asarray(p["alpha_ahp"]) * np.asarray(p["Isoma_ahp_tau"])
+        return {**q, "Isoma_ahp_g": ahp_g, "ref_steps": np.maximum(ref, 0.0)}
 
     @staticmethod
     def vector_field(xp):
@@ -175,7 +177,7 @@ class DPINeuron(AbstractNeuron):
         soma_terms = xp.inline(dpi_soma(xp))
         soma_input = xp.inline(dpi_input(xp))
 
-        def f(Imem, Iahp, Inmda, Iampa, Igaba_a, Igaba_b, I, alpha_soma, alpha_ahp, alpha_nmda, alpha_ampa,
+        def f(Imem, Iahp, Inmda, Iampa, Igaba_a, Igaba_b, I, alpha_soma, Isoma_ahp_g, alpha_nmda, alpha_ampa,
               alpha_gaba_a, alpha_gaba_b, q_soma, q_ahp, q_nmda, q_ampa, q_gaba_a, q_gaba_b, Isoma_dpi_tau,
               Isoma_const, Isoma_ahp_tau, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm, Inmda_tau, Inmda_thr,
               Iampa_tau, Igaba_a_tau, Igaba_b_tau):
@@ -189,7 +191,7 @@ class DPINeuron(AbstractNeuron):
             on_j = Iahp > I0
             floor_j = xp.where(on_j, 0.0, I0)
             Itau_a = xp.where(on_j, Isoma_ahp_tau, 0.0) + floor_j
-            Ig_a = xp.where(on_j, alpha_ahp * Isoma_ahp_tau, 0.0) + floor_j
+            Ig_a = xp.where(on_j, Isoma_ahp_g, 0.0) + floor_j
             tau_ahp = q_ahp / Itau_a
             safe = xp.where(I_ahp_s > 0.0, I_ahp_s, 1.0)
             dIahp = xp.where(I_ahp_s > 0.0, (-Ig_a - Iahp + 2.0 * floor_j) / (tau_ahp * (1.0 + Ig_a / safe)), 0.0)
