@@ -217,6 +217,10 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
         if not type(proj.post).ode_vars:
             raise ModelDefinitionError(f"projection {proj.name!r}: {proj.post.name!r} is a spike source and cannot "
                                        "receive synapses")
+        if proj.synapse.in_post and proj.synapse.spike_target not in type(proj.post).state:
+            raise ModelDefinitionError(f"projection {proj.name!r}: {type(proj.synapse).__name__} delivers into the "
+                                       f"post-synaptic variable {proj.synapse.spike_target!r}, which "
+                                       f"{type(proj.post).__name__} does not have")
         key = (pop_index[proj.pre.name][0], pop_index[proj.post.name][0], type(proj.synapse), type(proj.output),
                proj_run[proj.name])
         pkey_members.setdefault(key, []).append(proj)
@@ -280,7 +284,9 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
             raise ModelDefinitionError(f"projection {proj.name!r}: delay {proj.delay} ms is not a multiple of "
                                        f"dt = {dt} ms")
         w = w * scale if np.ndim(w) == 0 else np.asarray(w) * scale
-        per_proj.append((proj, csr, w, pre_lo, seg_slot_lo[seg], offset, seg))
+        # an in_post synapse targets the post neuron itself: its index in the post group
+        target_lo = seg_post_lo[seg] if syn_t.in_post else seg_slot_lo[seg]
+        per_proj.append((proj, csr, w, pre_lo, target_lo, offset, seg))
         if np.ndim(w) == 0:
             scalar_weights.add(w)
     homogeneous = len(scalar_weights) == 1 and all(np.ndim(p[2]) == 0 for p in per_proj)

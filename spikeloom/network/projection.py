@@ -8,7 +8,7 @@ from .._errors import ModelDefinitionError
 from ..connectivity import Connector
 from ..core.initializers import Initializer
 from ..neurons._base import AbstractNeuron
-from ..synapses import COBA, AbstractOutput, AbstractSynapse, Exponential
+from ..synapses import COBA, CUBA, AbstractOutput, AbstractSynapse, Exponential
 from ..units import to_canonical
 
 
@@ -28,7 +28,8 @@ class Projection:
     synapse:
         Synapse dynamics (default ``Exponential(tau=5)``).
     output:
-        How the synapse state enters ``post`` (default ``COBA(E=0)``).
+        How the synapse state enters ``post`` (default ``COBA(E=0)``; ``CUBA`` for a synapse integrated by
+        the post-synaptic neuron, ``in_post``, whose weights are in pA).
     delay:
         Transmission delay in ms (a multiple of dt, >= 0); a spike at step ``s`` reaches the synapse
         ``round(delay/dt)`` steps after it would with no delay.
@@ -49,7 +50,8 @@ class Projection:
             raise ModelDefinitionError(f"Projection {name or ''}: conn must be a Connector, got {type(conn).__name__}")
         self.pre, self.post, self.conn = pre, post, conn
         self.synapse = synapse if synapse is not None else Exponential()
-        self.output = output if output is not None else COBA()
+        # a synapse integrated by the post neuron (in_post) adds its weight to a neuron current: pA, no output
+        self.output = output if output is not None else (CUBA() if getattr(self.synapse, "in_post", False) else COBA())
         if not isinstance(self.synapse, AbstractSynapse) or not isinstance(self.output, AbstractOutput):
             raise ModelDefinitionError(f"Projection {name or ''}: synapse/output must be AbstractSynapse/AbstractOutput")
         weight_unit = "nS" if isinstance(self.output, COBA) else "pA"

@@ -35,10 +35,15 @@ class AbstractSynapse(_Described):
     - each spike of weight ``w`` adds ``w * w_scale`` to the state variable ``spike_target``;
     - ``conductance(xp)`` -> ``f(<state>) -> g``: the quantity the output turns into a current (default: the
       first state variable).
+
+    A model with ``in_post = True`` keeps no state: its integrator is part of the post-synaptic neuron model
+    (one per neuron, shared by all connections of that type, as on neuromorphic chips), and each spike adds
+    ``w`` to the post-synaptic neuron's state variable ``spike_target``; its output is not used.
     """
 
     state: ClassVar[tuple[str, ...]]
     spike_target: ClassVar[str]
+    in_post: ClassVar[bool] = False
 
     @staticmethod
     @abc.abstractmethod

@@ -79,7 +79,9 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
             ex_args = argnames(model.exact(_Probe))
         src = integrator_source(g.method, f"_int{gi}", f"_vf{gi}", list(model.ode_vars), vf_args,
                                 f"_ex{gi}" if ex_args is not None else None, ex_args)
-        head.append("@_inline\n" + src)
+        # CPython passes more than 30 arguments as *args, which Numba's inliner rejects: compile those apart
+        n_int_args = len(set(vf_args + (ex_args or []) + ["dt"]))
+        head.append(("@_inline\n" if n_int_args <= 30 else "@numba.njit\n") + src)
     for pi, pg in enumerate(plan.pgroups):
         head.append(f"from {pg.synapse.__module__} import {pg.synapse.__qualname__} as _S{pi}")
         head.append(f"from {pg.output.__module__} import {pg.output.__qualname__} as _O{pi}")
@@ -141,7 +143,7 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
     em(2, f"# projection group {pi}: delivery of the spikes due now")
     ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
-    target = synapse_array(pi, syn.spike_target)
+    target = neuron_array(pg.post, syn.spike_target) if syn.in_post else synapse_array(pi, syn.spike_target)
     weight = f"{a('w')}[k]" if hasattr(pg.weight, "shape") else a("w")
     em(2, f"for b in range({a('offsets')}.shape[0]):")
     em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
@@ -189,7 +191,7 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, paral
     v_name = model.ode_vars[0] if model.ode_vars else None
     isyn = em.arg(f"g{gi}_Isyn")
     for pi, pg in enumerate(plan.pgroups):
-        if pg.post != gi:
+        if pg.post != gi or pg.synapse.in_post:  # an in_post synapse lives in the neuron's own state
             continue
         syn = pg.synapse
         a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
