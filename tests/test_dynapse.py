@@ -26,12 +26,12 @@ DATA = pathlib.Path(__file__).parent / "reference" / "data"
 BOUND = 1e-9
 
 
-def run_workload(ref, shift_ms=0.0):
+def run_workload(ref, shift_ms=0.0, engine="cpu"):
     workload = dict(ref)
     workload["input_times_ms"] = ref["input_times_ms"] + shift_ms
     chip, cores, _ = chip_from_workload(workload, integer_weights=False)
     record = [(cores[0], v) for v in CURRENTS] + [(cores[0], "spike")]
-    return chip.run(float(ref["duration_ms"]), dt=float(ref["dt_ms"]), record=record), cores[0]
+    return chip.run(float(ref["duration_ms"]), dt=float(ref["dt_ms"]), record=record, engine=engine), cores[0]
 
 
 def max_relative_error(rec, neurons, ref):
@@ -51,8 +51,9 @@ def reference(request):
     return ref
 
 
-def test_currents_and_spikes_match_brian2(reference):
-    rec, neurons = run_workload(reference)
+@pytest.mark.parametrize("engine", ["cpu", "jax"])
+def test_currents_and_spikes_match_brian2(reference, engine):
+    rec, neurons = run_workload(reference, engine=engine)
     errors = max_relative_error(rec, neurons, reference)
     assert max(errors.values()) < BOUND, errors
     times, idx = rec.spikes(neurons)

@@ -276,15 +276,16 @@ class DynapSE:
         return net
 
     def run(self, duration: float, dt: float = 0.1, record=(), precision: str = "float64",
-            check_stability: bool = True, progress: bool | None = None) -> "ChipRecording":
+            check_stability: bool = True, progress: bool | None = None, engine: str = "cpu") -> "ChipRecording":
         """Simulate ``duration`` ms with step ``dt`` (ms) from the initial state.
 
         ``record``: pairs ``(neurons or input, variable)`` with variable ``"spike"`` or a state variable of
         :class:`~spikeloom.dynapse.dpi.DPINeuron` (``"Imem"``, ``"Iahp"``, ``"Inmda"``, ``"Iampa"``,
         ``"Igaba_a"``, ``"Igaba_b"``). Raises :class:`DPIStabilityError` if forward Euler became unstable on
-        a soma (unless ``check_stability=False``); the message gives the largest stable dt.
+        a soma (unless ``check_stability=False``); the message gives the largest stable dt. ``engine``:
+        ``"cpu"`` (Numba) or ``"jax"``.
         """
-        runner = Runner(self.build(dt), dt=dt, seed=self.seed, precision=precision, progress=progress,
+        runner = Runner(self.build(dt), dt=dt, seed=self.seed, precision=precision, progress=progress, engine=engine,
                         monitors=[_monitor(obj, var) for obj, var in record])
         initial = {(id(obj), var): runner[f"{obj.population}.{var}"][obj.start:obj.start + obj.n]
                    for obj, var in record if var != "spike"}

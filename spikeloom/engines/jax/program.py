@@ -149,8 +149,10 @@ class JaxProgram:
                                       ).astype(np.int32)
             for k, v in pg.seg_params.items():
                 a[f"pg{pi}_c_{k}"] = np.asarray(v, dtype)[slot_seg]
+            # padding points one past the target array: the synapse slots, or the post neurons (in_post)
+            pad = plan.groups[pg.post].n if pg.synapse.in_post else n_slots
             for b in range(pg.offsets.size):
-                cols, w = _ell(pg.rowptr[b], pg.col, pg.weight, n_slots, dtype)
+                cols, w = _ell(pg.rowptr[b], pg.col, pg.weight, pad, dtype)
                 a[f"pg{pi}_col{b}"] = cols
                 if w is not None:
                     a[f"pg{pi}_w{b}"] = w
@@ -214,7 +216,8 @@ class JaxProgram:
 
     def _deliver(self, c, a, pi, s, busiest):
         pg = self.plan.pgroups[pi]
-        target = f"pg{pi}_{pg.synapse.spike_target}"
+        # an in_post synapse has no state of its own: spikes add to the post-synaptic neurons' variable
+        target = f"g{pg.post}_{pg.synapse.spike_target}" if pg.synapse.in_post else f"pg{pi}_{pg.synapse.spike_target}"
         ring = c[f"g{pg.pre}_ring"]
         depth, k = ring.shape[0], min(self.capacity[pg.pre], ring.shape[1])
         state = c[target]
@@ -254,7 +257,7 @@ class JaxProgram:
         v_name = g.model.ode_vars[0]
         isyn = jnp.zeros(g.n, self.dtype)
         for pi, pg in enumerate(self.plan.pgroups):
-            if pg.post != gi:
+            if pg.post != gi or pg.synapse.in_post:
                 continue
             f = self.fn[("pg", pi)]
             post = a[f"pg{pi}_slot_post"]
