@@ -32,17 +32,20 @@ def run_child(cmd: list[str], env=None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def spikeloom_cmd(duration, n, fan_in, seed):
+def spikeloom_cmd(duration, n, fan_in, seed, engine="cpu", device=None):
     return [sys.executable, "-m", "spikeloom.cli", "run", "coba", "--duration", str(duration), "--seed", str(seed),
-            "--n", str(n), "--fan-in", str(fan_in), "--no-plot", "--out", tempfile.mkdtemp()]
+            "--n", str(n), "--fan-in", str(fan_in), "--engine", engine, *(["--device", device] if device else []),
+            "--no-plot", "--out", tempfile.mkdtemp()]
 
 
-def measure_spikeloom(duration, n, fan_in, repeats, seed=1):
+def measure_spikeloom(duration, n, fan_in, repeats, seed=1, engine="cpu", device=None):
     cold_env = dict(os.environ, SPIKELOOM_CACHE_DIR=tempfile.mkdtemp())
-    first = run_child(spikeloom_cmd(duration, n, fan_in, seed), cold_env)  # compiles into an empty cache
-    runs = [run_child(spikeloom_cmd(duration, n, fan_in, seed), cold_env) for _ in range(repeats)]
+    cmd = spikeloom_cmd(duration, n, fan_in, seed, engine, device)
+    first = run_child(cmd, cold_env)  # compiles into an empty cache
+    runs = [run_child(cmd, cold_env) for _ in range(repeats)]
+    label = "spikeloom (Numba)" if engine == "cpu" else f"spikeloom (JAX, {first['device']})"
     return {
-        "system": "spikeloom (Numba)", "compile_s": first["compile_s"],
+        "system": label, "compile_s": first["compile_s"], "spikes": first["spikes"],
         "cached_compile_s": statistics.median(r["compile_s"] for r in runs),
         "run_s": statistics.median(r["run_s"] for r in runs),
         "peak_mb": max(r["peak_rss_mb"] for r in [first] + runs), "n_synapses": first["n_synapses"],
@@ -95,12 +98,17 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1 s only, scaling without 400 k")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--jax-device", choices=["cpu", "gpu"], default="cpu",
+                    help="device of the JAX engine rows (gpu: also the 4 k to 4 M scaling table)")
     args = ap.parse_args()
     print(f"COBA network, dt 0.1 ms, medians of {args.repeats}; machine: {os.cpu_count()} cores")
     for duration in ([1000] if args.quick else [1000, 10000]):
         ours = measure_spikeloom(duration, 4000, 80, args.repeats)
+        jax = measure_spikeloom(duration, 4000, 80, args.repeats, engine="jax", device=args.jax_device)
+        same = "same spikes" if jax["spikes"] == ours["spikes"] else "different spikes"
+        jax["system"] += f" ({same} as Numba)"
         print_table(f"{duration / 1000:g} s of biological time, 4,000 neurons", ours,
-                    [] if args.no_peers else peers(duration, args.repeats))
+                    [jax] + ([] if args.no_peers else peers(duration, args.repeats)))
     print("\n### Scaling at fan-in 80, 1 s of biological time\n")
     print("| neurons | synapses | compile (s) | run (s) | peak RSS (MB) | bytes per synapse (peak RSS / synapses) |")
     print("|---|---|---|---|---|---|")
@@ -108,6 +116,16 @@ def main():
         r = measure_spikeloom(1000, n, 80, 1)
         print(f"| {n:,} | {r['n_synapses']:,} | {r['compile_s']:.2f} | {r['run_s']:.2f} | {r['peak_mb']:.0f} | "
               f"{r['peak_mb'] * 2**20 / r['n_synapses']:.1f} |")
+        sys.stdout.flush()
+    sizes = [4000, 40000, 400000, 1000000, 4000000] if args.jax_device == "gpu" else [4000, 40000]
+    print(f"\n### JAX engine ({args.jax_device}) against the Numba engine, fan-in 80, 1 s of biological time\n")
+    print("| neurons | JAX compile (s) | JAX run (s) | Numba run (s) | JAX / Numba run time | peak RSS (MB) |")
+    print("|---|---|---|---|---|---|")
+    for n in sizes:
+        j = measure_spikeloom(1000, n, 80, 1, engine="jax", device=args.jax_device)
+        c = measure_spikeloom(1000, n, 80, 1)
+        print(f"| {n:,} | {j['compile_s']:.2f} | {j['run_s']:.2f} | {c['run_s']:.2f} | {j['run_s'] / c['run_s']:.2f} | "
+              f"{j['peak_mb']:.0f} |")
         sys.stdout.flush()
 
 
