@@ -45,3 +45,11 @@ def test_jax_engine_prints_the_same_spike_counts_as_the_cpu_engine(tmp_path):
     assert jax["spikes"] == cpu["spikes"] and sum(cpu["spikes"].values()) > 1000
     out = run_cli("run", "cobahh", "--engine", "jax", "--duration", "20", "--no-plot", "--out", str(tmp_path))
     assert out.returncode == 0, out.stderr
+
+
+def test_lpu_demo_keeps_lpu_0_and_changes_lpu_1(tmp_path):
+    out = run_cli("run", "lpu-demo", "--duration", "0.3", "--no-plot", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    assert summary["lpu_0_identical"] is True and summary["lpu_1_changed"] is True
+    assert all(v > 0 for run in summary["spikes"].values() for v in run.values())
