@@ -89,7 +89,8 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
 
     em(0, f"@numba.njit(cache=True, nogil=True, parallel={parallel})")
     sig_at = len(em.lines)
-    em(1, "nan_at = np.full(1, -1, dtype=np.int64)")
+    # 0 in the run's float type: a 0.0 literal would turn float32 arithmetic into float64
+    em(1, "zero = dt - dt")
     em(1, "for s in range(s0, s1):")
     # spike-monitor room for a whole step, checked before anything of the step runs
     for gi in monitors.spike_groups:
@@ -104,7 +105,7 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         if op[0] == "projections":
             _emit_projection_op(em, plan, op[1])
         else:
-            _emit_neuron_op(em, plan, op[1], oi, loop, parallel, op[1] in monitors.spike_groups)
+            _emit_neuron_op(em, plan, op[1], oi, loop, op[1] in monitors.spike_groups)
     for k, name in enumerate(monitors.states):
         buf, idx, every = em.arg(f"smon{k}_buf"), em.arg(f"smon{k}_idx"), em.arg("smon_every")
         em(2, f"if (rec + 1) % {every}[{k}] == 0:")
@@ -129,11 +130,6 @@ class _ArgProbe:
 _Probe = _ArgProbe()
 
 
-def _param(em: _Emitter, g, gi: int, name: str, index: str) -> str:
-    arr = em.arg(f"g{gi}_p_{name}")
-    return f"{arr}[{index}]" if hasattr(g.params[name], "shape") else arr
-
-
 def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     # serial on purpose: scattered adds from many spikes would race under threads
     pg = plan.pgroups[pi]
@@ -151,13 +147,31 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     em(5, f"{target}[{a('col')}[k]] += {weight}")
 
 
-def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, parallel: bool, monitored: bool):
+def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, monitored: bool):
     g = plan.groups[gi]
-    model = g.model
-    em(2, f"# neuron group {gi} ({model.__qualname__}), operation {oi}")
+    em(2, f"# neuron group {gi} ({g.model.__qualname__}), operation {oi}")
     em(2, f"lo = {em.arg('op_lo')}[{oi}]")
     em(2, f"hi = {em.arg('op_hi')}[{oi}]")
-    # external input sections that start by now
+    _emit_input_sections(em, gi)
+    record = _spike_record_lines(em, gi, monitored)
+    if g.generator_events is not None:
+        _emit_generator_events(em, gi, record)
+        return
+    for pi, pg in enumerate(plan.pgroups):
+        if pg.post == gi:
+            _emit_synaptic_current(em, plan, gi, pi, loop)
+    _emit_neuron_update(em, g, gi, loop)
+    # spikes are recorded in a serial pass of their own, in index order: the update loop above then has
+    # no data-dependent stores and vectorizes (or runs on threads)
+    em(2, "for j in range(hi - lo):")
+    em(3, f"if v_g{gi}_spk[j]:")
+    em(4, "i = lo + j")
+    for line in record:
+        em(4, line)
+
+
+def _emit_input_sections(em: _Emitter, gi: int):
+    """External input sections that start by now set ``Iext`` (held until the next section)."""
     ptr, start = em.arg(f"in{gi}_ptr"), em.arg(f"in{gi}_start")
     em(2, f"while {ptr}[0] < {start}.shape[0] and {start}[{ptr}[0]] <= s:")
     em(3, f"q = {ptr}[0]")
@@ -166,100 +180,123 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, paral
           f"(j - in{gi}_lo[q]) * {em.arg(f'in{gi}_wide')}[q]]")
     em(3, f"{ptr}[0] = q + 1")
 
-    ring_cnt, ring_idx = f"g{gi}_ring_cnt", f"g{gi}_ring_idx"
+
+def _spike_record_lines(em: _Emitter, gi: int, monitored: bool) -> list[str]:
+    """Statements that record a spike of neuron ``i`` (group index) emitted in step ``s``."""
+    ring_cnt, ring_idx = em.arg(f"g{gi}_ring_cnt"), em.arg(f"g{gi}_ring_idx")
     em(2, f"wslot = s % {ring_cnt}.shape[0]")
-    record = [f"{ring_idx}[wslot, {ring_cnt}[wslot]] = i", f"{ring_cnt}[wslot] += 1",
-              f"{em.arg('pop_counts')}[rec, {em.arg(f'g{gi}_pop_ids')}[i]] += 1"]
+    lines = [f"{ring_idx}[wslot, {ring_cnt}[wslot]] = i", f"{ring_cnt}[wslot] += 1",
+             f"{em.arg('pop_counts')}[rec, {em.arg(f'g{gi}_pop_ids')}[i]] += 1"]
     if monitored:
-        record += [f"mon{gi}_t[mon{gi}_n[0]] = s", f"mon{gi}_i[mon{gi}_n[0]] = i", f"mon{gi}_n[0] += 1"]
+        lines += [f"mon{gi}_t[mon{gi}_n[0]] = s", f"mon{gi}_i[mon{gi}_n[0]] = i", f"mon{gi}_n[0] += 1"]
+    return lines
 
-    if g.generator_events is not None:
-        ev_s, ev_i, gp = em.arg(f"g{gi}_ev_step"), em.arg(f"g{gi}_ev_idx"), em.arg(f"g{gi}_ev_ptr")
-        em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] < s:")
-        em(3, f"{gp}[0] += 1")
-        em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] == s:")
-        em(3, f"i = {ev_i}[{gp}[0]]")
-        for line in record:
-            em(3, line)
-        em(3, f"{gp}[0] += 1")
-        return
 
-    # synaptic currents into [lo, hi) from every projection group that targets this group; in the same pass
-    # each synapse state, once read, advances to the end of the step (the neurons need only its current)
-    v_name = model.ode_vars[0] if model.ode_vars else None
-    isyn = em.arg(f"g{gi}_Isyn")
-    for pi, pg in enumerate(plan.pgroups):
-        if pg.post != gi:
-            continue
-        syn = pg.synapse
-        a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
-        out_args = argnames(pg.output.current(_Probe))
-        cond_args = argnames(syn.conductance(_Probe))
-        dec_args = argnames(syn.decay(_Probe))
-        em(2, f"for q in range({a('seg_n')}.shape[0]):")
-        em(3, f"plo = {a('seg_post_lo')}[q]")
-        em(3, "if plo >= lo and plo < hi:")
-        consts = list(dict.fromkeys(out_args[2:] + [c for c in dec_args if c not in syn.state]))
-        for c in consts:
-            em(4, f"c_{c} = {a('sp_' + c)}[q]")
-        em(4, f"base = {a('seg_slot_lo')}[q]")
-        em(4, f"for j in {loop}({a('seg_n')}[q]):")
-        em(5, "k = base + j")
-        for v in syn.state:
-            em(5, f"y_{v} = {a(v)}[k]")
-        cond = f"_sg{pi}({', '.join(f'y_{v}' for v in cond_args)})"
-        extra = "".join(f", c_{c}" for c in out_args[2:])
-        em(5, f"{isyn}[plo + j] += _so{pi}({cond}, {em.arg(neuron_array(gi, v_name))}[plo + j]{extra})")
-        vals = ", ".join(f"y_{v}" if v in syn.state else f"c_{v}" for v in dec_args)
-        em(5, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
-        for v in syn.state:
-            em(5, f"{a(v)}[k] = n_{v}")
+def _emit_generator_events(em: _Emitter, gi: int, record: list[str]):
+    """A ``SpikeGeneratorGroup`` emits its events of step ``s``."""
+    ev_s, ev_i, gp = em.arg(f"g{gi}_ev_step"), em.arg(f"g{gi}_ev_idx"), em.arg(f"g{gi}_ev_ptr")
+    em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] < s:")
+    em(3, f"{gp}[0] += 1")
+    em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] == s:")
+    em(3, f"i = {ev_i}[{gp}[0]]")
+    for line in record:
+        em(3, line)
+    em(3, f"{gp}[0] += 1")
 
-    # the neuron update
+
+def _emit_synaptic_current(em: _Emitter, plan: Plan, gi: int, pi: int, loop: str):
+    """Add the current of every segment of projection group ``pi`` that lies in ``[lo, hi)`` to ``Isyn``; in
+    the same pass each synapse state, once read, advances to the end of the step (the neurons need only its
+    current). Loops index views from 0 (no negative-index wraparound), so they vectorize."""
+    pg = plan.pgroups[pi]
+    syn, model = pg.synapse, plan.groups[gi].model
+    a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
+    out_args = argnames(pg.output.current(_Probe))
+    cond_args = argnames(syn.conductance(_Probe))
+    dec_args = argnames(syn.decay(_Probe))
+    em(2, f"for q in range({a('seg_n')}.shape[0]):")
+    em(3, f"plo = {a('seg_post_lo')}[q]")
+    em(3, "if plo >= lo and plo < hi:")
+    consts = list(dict.fromkeys(out_args[2:] + [c for c in dec_args if c not in syn.state]))
+    for c in consts:
+        em(4, f"c_{c} = {a('sp_' + c)}[q]")
+    em(4, f"base = {a('seg_slot_lo')}[q]")
+    em(4, f"nq = {a('seg_n')}[q]")
+    for v in syn.state:
+        em(4, f"syn_{v} = {a(v)}[base:base + nq]")
+    em(4, f"post_Isyn = {em.arg(f'g{gi}_Isyn')}[plo:plo + nq]")
+    em(4, f"post_V = {em.arg(neuron_array(gi, model.ode_vars[0]))}[plo:plo + nq]")
+    em(4, f"for j in {loop}(nq):")
+    for v in syn.state:
+        em(5, f"y_{v} = syn_{v}[j]")
+    cond = f"_sg{pi}({', '.join(f'y_{v}' for v in cond_args)})"
+    extra = "".join(f", c_{c}" for c in out_args[2:])
+    em(5, f"post_Isyn[j] += _so{pi}({cond}, post_V[j]{extra})")
+    vals = ", ".join(f"y_{v}" if v in syn.state else f"c_{v}" for v in dec_args)
+    em(5, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
+    for v in syn.state:
+        em(5, f"syn_{v}[j] = n_{v}")
+
+
+def _emit_neuron_update(em: _Emitter, g, gi: int, loop: str):
+    """Integrate ``[lo, hi)`` over one step, apply threshold and reset, flag spikes and non-finite states.
+
+    Every per-neuron array is read through a view starting at ``lo`` and indexed from 0, and nothing inside
+    the loop stores to a data-dependent place, so the loop vectorizes (serial) or splits over threads."""
+    model = g.model
+    views: dict[str, str] = {}
+
+    def view(array: str) -> str:
+        if array not in views:
+            views[array] = f"v_{array}"
+            em(2, f"v_{array} = {em.arg(array)}[lo:hi]")
+        return f"{views[array]}[j]"
+
     names = {"I": "I", "dt": "dt", "xi": "xi", "u01": "u01"}
     for v in model.state:
         names[v] = f"o_{v}"
     for v in model.ode_vars:
         names[f"{v}_new"] = f"n_{v}"
-    em(2, f"for i in {loop}(lo, hi):")
-    for v in model.state:
-        em(3, f"o_{v} = {em.arg(neuron_array(gi, v))}[i]")
-    em(3, f"I = {isyn}[i] + {em.arg(f'g{gi}_Iext')}[i]")
-    em(3, f"{isyn}[i] = 0.0")  # consumed: the next step accumulates from zero
     tr_args = argnames(model.threshold_reset(_Probe))
     all_args = tr_args[:]
+    int_args: list[str] = []
     if model.ode_vars:
         vf_args = argnames(model.vector_field(_Probe))
         ex_args = argnames(model.exact(_Probe)) if g.method == "exact" else []
         int_args = list(dict.fromkeys(vf_args + ex_args + ["dt"]))
         all_args += int_args
-    if "xi" in all_args:
-        em(3, f"xi = _normal(seed, {2 * gi}, s, i)" if g.uses_noise else "xi = 0.0")
-    if "u01" in all_args:
-        em(3, f"u01 = _uniform(seed, {2 * gi + 1}, s, i)")
 
     def expr(arg):
-        return names[arg] if arg in names else _param(em, g, gi, arg, "i")
+        if arg in names:
+            return names[arg]
+        return view(f"g{gi}_p_{arg}") if hasattr(g.params[arg], "shape") else em.arg(f"g{gi}_p_{arg}")
 
+    loads = [f"o_{v} = {view(neuron_array(gi, v))}" for v in model.state]
+    loads.append(f"I = {view(f'g{gi}_Isyn')} + {view(f'g{gi}_Iext')}")
+    loads.append(f"{view(f'g{gi}_Isyn')} = zero")  # consumed: the next step accumulates from zero
+    if "xi" in all_args:
+        # a float literal here would turn float32 arithmetic into float64 (and halve the vector width)
+        loads.append(f"xi = _normal(seed, {2 * gi}, s, lo + j)" if g.uses_noise else "xi = zero")
+    if "u01" in all_args:
+        loads.append(f"u01 = _uniform(seed, {2 * gi + 1}, s, lo + j)")
+    calls = []
     if model.ode_vars:
         new = ", ".join(f"n_{v}" for v in model.ode_vars)
-        em(3, f"{new}{',' if len(model.ode_vars) == 1 else ''} = _int{gi}({', '.join(expr(x) for x in int_args)})")
+        calls.append(f"{new}{',' if len(model.ode_vars) == 1 else ''} = "
+                     f"_int{gi}({', '.join(expr(x) for x in int_args)})")
     outs = [f"o_{v}" for v in model.state] + ["spk"]
-    em(3, f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = _tr{gi}({', '.join(expr(x) for x in tr_args)})")
-    for v in model.state:
-        em(3, f"g{gi}_{v}[i] = o_{v}")
+    calls.append(f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = _tr{gi}({', '.join(expr(x) for x in tr_args)})")
+    stores = [f"{view(neuron_array(gi, v))} = o_{v}" for v in model.state]
+    stores.append(f"{view(f'g{gi}_spk')} = spk")
     if model.ode_vars:
-        em(3, f"if {' or '.join(f'o_{v} - o_{v} != 0.0' for v in model.ode_vars)}:")
-        em(4, "nan_at[0] = i")
-    if parallel:
-        # threads only flag spikes; one thread records them, in index order
-        em(3, f"{em.arg(f'g{gi}_spk')}[i] = spk")
-        em(2, "for i in range(lo, hi):")
-        em(3, f"if g{gi}_spk[i]:")
-    else:
-        em(3, "if spk:")
-    for line in record:
-        em(4, line)
+        stores.append(f"n_bad += {' | '.join(f'(o_{v} - o_{v} != zero)' for v in model.ode_vars)}")
+    em(2, "n_bad = 0")
+    em(2, f"for j in {loop}(hi - lo):")
+    for line in loads + calls + stores:
+        em(3, line)
     if model.ode_vars:
-        em(2, "if nan_at[0] >= 0:")
-        em(3, f"return s, 2, {gi}, nan_at[0]")
+        # rare: find the last neuron with a non-finite state (inf - inf and NaN - NaN are NaN)
+        em(2, "if n_bad:")
+        em(3, "for i in range(hi - 1, lo - 1, -1):")
+        em(4, f"if {' or '.join(f'g{gi}_{v}[i] - g{gi}_{v}[i] != zero' for v in model.ode_vars)}:")
+        em(5, f"return s, 2, {gi}, i")
