@@ -62,7 +62,6 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         "_inline = numba.njit(inline='always')",
     ]
     em = _Emitter()
-    loop = "numba.prange" if parallel else "range"
 
     for gi, g in enumerate(plan.groups):
         model = g.model
@@ -105,7 +104,7 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         if op[0] == "projections":
             _emit_projection_op(em, plan, op[1])
         else:
-            _emit_neuron_op(em, plan, op[1], oi, loop, op[1] in monitors.spike_groups)
+            _emit_neuron_op(em, plan, op[1], oi, parallel, op[1] in monitors.spike_groups)
     for k, name in enumerate(monitors.states):
         buf, idx, every = em.arg(f"smon{k}_buf"), em.arg(f"smon{k}_idx"), em.arg("smon_every")
         em(2, f"if (rec + 1) % {every}[{k}] == 0:")
@@ -147,7 +146,11 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     em(5, f"{target}[{a('col')}[k]] += {weight}")
 
 
-def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, monitored: bool):
+#: neurons per unit of work of the threads (serial code updates an operation's range as one block)
+THREAD_BLOCK = 2048
+
+
+def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, monitored: bool):
     g = plan.groups[gi]
     em(2, f"# neuron group {gi} ({g.model.__qualname__}), operation {oi}")
     em(2, f"lo = {em.arg('op_lo')}[{oi}]")
@@ -157,14 +160,31 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, monit
     if g.generator_events is not None:
         _emit_generator_events(em, gi, record)
         return
+    em(2, "n_bad = 0")
+    d = 2
+    if parallel:
+        # one fork/join per operation and step: each thread takes whole blocks, synaptic currents included
+        em(2, f"for blk in numba.prange((hi - lo + {THREAD_BLOCK - 1}) // {THREAD_BLOCK}):")
+        em(3, f"blo = lo + blk * {THREAD_BLOCK}")
+        em(3, f"bhi = min(blo + {THREAD_BLOCK}, hi)")
+        d = 3
+    else:
+        em(2, "blo, bhi = lo, hi")
     for pi, pg in enumerate(plan.pgroups):
         if pg.post == gi:
-            _emit_synaptic_current(em, plan, gi, pi, loop)
-    _emit_neuron_update(em, g, gi, loop)
-    # spikes are recorded in a serial pass of their own, in index order: the update loop above then has
-    # no data-dependent stores and vectorizes (or runs on threads)
+            _emit_synaptic_current(em, d, plan, gi, pi)
+    _emit_neuron_update(em, d, g, gi)
+    if g.model.ode_vars:
+        # rare: report the last neuron with a non-finite state (inf - inf and NaN - NaN are NaN)
+        em(2, "if n_bad:")
+        em(3, "for i in range(hi - 1, lo - 1, -1):")
+        em(4, f"if {' or '.join(f'g{gi}_{v}[i] - g{gi}_{v}[i] != zero' for v in g.model.ode_vars)}:")
+        em(5, f"return s, 2, {gi}, i")
+    # spikes are recorded in a serial pass of their own, in index order: the update loop then has no
+    # data-dependent stores, so it vectorizes and splits over threads
+    em(2, f"flags = {em.arg(f'g{gi}_spk')}[lo:hi]")
     em(2, "for j in range(hi - lo):")
-    em(3, f"if v_g{gi}_spk[j]:")
+    em(3, "if flags[j]:")
     em(4, "i = lo + j")
     for line in record:
         em(4, line)
@@ -204,52 +224,53 @@ def _emit_generator_events(em: _Emitter, gi: int, record: list[str]):
     em(3, f"{gp}[0] += 1")
 
 
-def _emit_synaptic_current(em: _Emitter, plan: Plan, gi: int, pi: int, loop: str):
-    """Add the current of every segment of projection group ``pi`` that lies in ``[lo, hi)`` to ``Isyn``; in
-    the same pass each synapse state, once read, advances to the end of the step (the neurons need only its
-    current). Loops index views from 0 (no negative-index wraparound), so they vectorize."""
+def _emit_synaptic_current(em: _Emitter, d: int, plan: Plan, gi: int, pi: int):
+    """Add the current of projection group ``pi``'s segments to ``Isyn`` of the neurons ``[blo, bhi)``; in the
+    same pass each synapse state, once read, advances to the end of the step (the neurons need only its
+    current). Segments are taken in their order, so every neuron adds its currents in the same order
+    whatever the blocks. Loops index views from 0 (no negative-index wraparound) and vectorize."""
     pg = plan.pgroups[pi]
     syn, model = pg.synapse, plan.groups[gi].model
     a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
     out_args = argnames(pg.output.current(_Probe))
     cond_args = argnames(syn.conductance(_Probe))
     dec_args = argnames(syn.decay(_Probe))
-    em(2, f"for q in range({a('seg_n')}.shape[0]):")
-    em(3, f"plo = {a('seg_post_lo')}[q]")
-    em(3, "if plo >= lo and plo < hi:")
+    em(d, f"for q in range({a('seg_n')}.shape[0]):")
+    em(d + 1, f"first = max({a('seg_post_lo')}[q], blo)")
+    em(d + 1, f"nq = min({a('seg_post_lo')}[q] + {a('seg_n')}[q], bhi) - first")
+    em(d + 1, "if nq > 0:")
+    d += 2
+    em(d, f"base = {a('seg_slot_lo')}[q] + first - {a('seg_post_lo')}[q]")
     consts = list(dict.fromkeys(out_args[2:] + [c for c in dec_args if c not in syn.state]))
     for c in consts:
-        em(4, f"c_{c} = {a('sp_' + c)}[q]")
-    em(4, f"base = {a('seg_slot_lo')}[q]")
-    em(4, f"nq = {a('seg_n')}[q]")
+        em(d, f"c_{c} = {a('sp_' + c)}[q]")
     for v in syn.state:
-        em(4, f"syn_{v} = {a(v)}[base:base + nq]")
-    em(4, f"post_Isyn = {em.arg(f'g{gi}_Isyn')}[plo:plo + nq]")
-    em(4, f"post_V = {em.arg(neuron_array(gi, model.ode_vars[0]))}[plo:plo + nq]")
-    em(4, f"for j in {loop}(nq):")
+        em(d, f"syn_{v} = {a(v)}[base:base + nq]")
+    em(d, f"post_Isyn = {em.arg(f'g{gi}_Isyn')}[first:first + nq]")
+    em(d, f"post_V = {em.arg(neuron_array(gi, model.ode_vars[0]))}[first:first + nq]")
+    em(d, "for j in range(nq):")
     for v in syn.state:
-        em(5, f"y_{v} = syn_{v}[j]")
+        em(d + 1, f"y_{v} = syn_{v}[j]")
     cond = f"_sg{pi}({', '.join(f'y_{v}' for v in cond_args)})"
     extra = "".join(f", c_{c}" for c in out_args[2:])
-    em(5, f"post_Isyn[j] += _so{pi}({cond}, post_V[j]{extra})")
+    em(d + 1, f"post_Isyn[j] += _so{pi}({cond}, post_V[j]{extra})")
     vals = ", ".join(f"y_{v}" if v in syn.state else f"c_{v}" for v in dec_args)
-    em(5, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
+    em(d + 1, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
     for v in syn.state:
-        em(5, f"syn_{v}[j] = n_{v}")
+        em(d + 1, f"syn_{v}[j] = n_{v}")
 
 
-def _emit_neuron_update(em: _Emitter, g, gi: int, loop: str):
-    """Integrate ``[lo, hi)`` over one step, apply threshold and reset, flag spikes and non-finite states.
-
-    Every per-neuron array is read through a view starting at ``lo`` and indexed from 0, and nothing inside
-    the loop stores to a data-dependent place, so the loop vectorizes (serial) or splits over threads."""
+def _emit_neuron_update(em: _Emitter, d: int, g, gi: int):
+    """Integrate the neurons ``[blo, bhi)`` over one step, apply threshold and reset, flag spikes, count
+    non-finite states. Every per-neuron array is read through a view indexed from 0, and nothing in the loop
+    stores to a data-dependent place, so the loop vectorizes."""
     model = g.model
     views: dict[str, str] = {}
 
     def view(array: str) -> str:
         if array not in views:
             views[array] = f"v_{array}"
-            em(2, f"v_{array} = {em.arg(array)}[lo:hi]")
+            em(d, f"v_{array} = {em.arg(array)}[blo:bhi]")
         return f"{views[array]}[j]"
 
     names = {"I": "I", "dt": "dt", "xi": "xi", "u01": "u01"}
@@ -276,9 +297,9 @@ def _emit_neuron_update(em: _Emitter, g, gi: int, loop: str):
     loads.append(f"{view(f'g{gi}_Isyn')} = zero")  # consumed: the next step accumulates from zero
     if "xi" in all_args:
         # a float literal here would turn float32 arithmetic into float64 (and halve the vector width)
-        loads.append(f"xi = _normal(seed, {2 * gi}, s, lo + j)" if g.uses_noise else "xi = zero")
+        loads.append(f"xi = _normal(seed, {2 * gi}, s, blo + j)" if g.uses_noise else "xi = zero")
     if "u01" in all_args:
-        loads.append(f"u01 = _uniform(seed, {2 * gi + 1}, s, lo + j)")
+        loads.append(f"u01 = _uniform(seed, {2 * gi + 1}, s, blo + j)")
     calls = []
     if model.ode_vars:
         new = ", ".join(f"n_{v}" for v in model.ode_vars)
@@ -289,14 +310,9 @@ def _emit_neuron_update(em: _Emitter, g, gi: int, loop: str):
     stores = [f"{view(neuron_array(gi, v))} = o_{v}" for v in model.state]
     stores.append(f"{view(f'g{gi}_spk')} = spk")
     if model.ode_vars:
-        stores.append(f"n_bad += {' | '.join(f'(o_{v} - o_{v} != zero)' for v in model.ode_vars)}")
-    em(2, "n_bad = 0")
-    em(2, f"for j in {loop}(hi - lo):")
+        stores.append(f"blk_bad += {' | '.join(f'(o_{v} - o_{v} != zero)' for v in model.ode_vars)}")
+    em(d, "blk_bad = 0")
+    em(d, "for j in range(bhi - blo):")
     for line in loads + calls + stores:
-        em(3, line)
-    if model.ode_vars:
-        # rare: find the last neuron with a non-finite state (inf - inf and NaN - NaN are NaN)
-        em(2, "if n_bad:")
-        em(3, "for i in range(hi - 1, lo - 1, -1):")
-        em(4, f"if {' or '.join(f'g{gi}_{v}[i] - g{gi}_{v}[i] != zero' for v in model.ode_vars)}:")
-        em(5, f"return s, 2, {gi}, i")
+        em(d + 1, line)
+    em(d, "n_bad += blk_bad")
