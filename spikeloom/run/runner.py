@@ -39,7 +39,8 @@ class Runner:
     progress:
         ``True``/``False`` to force the progress bar; ``None`` shows it when a run will take over ~3 s.
     parallel:
-        Update neurons with threads; ``None`` chooses by network size.
+        Update neurons with threads; ``None`` chooses by network size and idle cores
+        (``engines.numba.engine.default_parallel``). Results are the same either way.
     """
 
     def __init__(self, net: Network, *, dt: float = 0.1, monitors=(), inputs: dict | None = None, seed: int = 0,

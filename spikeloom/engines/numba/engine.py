@@ -22,8 +22,22 @@ import numpy as np
 from ...network.build import Plan
 from .codegen import MonitorLayout, generate
 
-#: networks of at least this many neurons update their neurons with ``prange`` (measured break-even ~40 k)
+#: networks of at least this many neurons update their neurons on threads when cores are idle (break-even
+#: measured on an idle 2-core machine before the project: ~40 k)
 PARALLEL_THRESHOLD = 40_000
+
+
+def default_parallel(n_neurons: int) -> bool:
+    """Threads for networks of ``PARALLEL_THRESHOLD`` neurons or more, if at least one core is idle.
+
+    Every step forks and joins the threads; on a busy machine a join waits for a descheduled thread (measured:
+    400 k neurons on 2 cores with 4 other jobs running, threads made the loop 6x slower than one thread).
+    Results do not depend on the choice.
+    """
+    if n_neurons < PARALLEL_THRESHOLD:
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores > 1 and cores - os.getloadavg()[0] >= 1.0
 
 
 def cache_dir() -> pathlib.Path:
@@ -66,7 +80,7 @@ class NumbaProgram:
 
     def __init__(self, plan: Plan, monitors: MonitorLayout, parallel: bool | None = None):
         if parallel is None:
-            parallel = plan.n_neurons >= PARALLEL_THRESHOLD
+            parallel = default_parallel(plan.n_neurons)
         self.parallel = parallel
         self.source, self.arg_names = generate(plan, monitors, parallel)
         self.module = _import_generated(self.source)
