@@ -76,8 +76,12 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         if g.method == "exact":
             head.append(f"_ex{gi} = _inline(_N{gi}.exact(xp))")
             ex_args = argnames(model.exact(_Probe))
+        linear = None
+        if g.method == "exp_euler" and model.linear_form is not None:
+            linear = f"_lf{gi}"
+            head.append(f"{linear} = _inline(_N{gi}.linear_form(xp))")
         src = integrator_source(g.method, f"_int{gi}", f"_vf{gi}", list(model.ode_vars), vf_args,
-                                f"_ex{gi}" if ex_args is not None else None, ex_args)
+                                f"_ex{gi}" if ex_args is not None else None, ex_args, linear)
         head.append("@_inline\n" + src)
     for pi, pg in enumerate(plan.pgroups):
         head.append(f"from {pg.synapse.__module__} import {pg.synapse.__qualname__} as _S{pi}")
