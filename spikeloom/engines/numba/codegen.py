@@ -185,13 +185,24 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, 
         em(4, f"if {' or '.join(f'g{gi}_{v}[i] - g{gi}_{v}[i] != zero' for v in g.model.ode_vars)}:")
         em(5, f"return s, 2, {gi}, i")
     # spikes are recorded in a serial pass of their own, in index order: the update loop then has no
-    # data-dependent stores, so it vectorizes and splits over threads
+    # data-dependent stores, so it vectorizes and splits over threads. The flags are read 8 at a time
+    # (spikes are rare in a step), the last ``(hi - lo) % 8`` one by one.
     em(2, f"flags = {em.arg(f'g{gi}_spk')}[lo:hi]")
-    em(2, "for j in range(hi - lo):")
-    em(3, "if flags[j]:")
-    em(4, "i = lo + j")
+    em(2, "n8 = (hi - lo) // 8")
+    em(2, "for w in range(n8):")
+    # (a uint64 view of the flags runs as fast but takes 0.4 s longer to compile)
+    em(3, f"if {' | '.join(f'flags[8 * w + {k}]' for k in range(8))}:")
+    em(4, "for j in range(8 * w, 8 * w + 8):")
+    _emit_if_flagged(em, 5, record)
+    em(2, "for j in range(8 * n8, hi - lo):")
+    _emit_if_flagged(em, 3, record)
+
+
+def _emit_if_flagged(em: _Emitter, d: int, record: list[str]):
+    em(d, "if flags[j]:")
+    em(d + 1, "i = lo + j")
     for line in record:
-        em(4, line)
+        em(d + 1, line)
 
 
 def _emit_input_sections(em: _Emitter, gi: int):
