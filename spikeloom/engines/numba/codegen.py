@@ -141,13 +141,18 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     em(2, f"# projection group {pi}: delivery of the spikes due now")
     ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
     target = synapse_array(pi, syn.spike_target)
-    weight = f"{a('w')}[k]" if hasattr(pg.weight, "shape") else a("w")
+    per_synapse = hasattr(pg.weight, "shape")
     em(2, f"for b in range({a('offsets')}.shape[0]):")
     em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
     em(3, f"for e in range({ring_cnt}[r]):")
     em(4, f"i = {ring_idx}[r, e]")
-    em(4, f"for k in range({a('rowptr')}[b, i], {a('rowptr')}[b, i + 1]):")
-    em(5, f"{target}[{a('col')}[k]] += {weight}")
+    # the row as views indexed from 0, and unsigned target indices: no negative-index wraparound
+    em(4, f"k0, k1 = {a('rowptr')}[b, i], {a('rowptr')}[b, i + 1]")
+    em(4, f"row = {a('col')}[k0:k1]")
+    if per_synapse:
+        em(4, f"row_w = {a('w')}[k0:k1]")
+    em(4, "for k in range(row.shape[0]):")
+    em(5, f"{target}[np.uint32(row[k])] += {'row_w[k]' if per_synapse else a('w')}")
 
 
 #: neurons per unit of work of the threads (serial code updates an operation's range as one block)
