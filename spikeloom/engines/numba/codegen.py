@@ -148,11 +148,11 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     em(4, f"i = {ring_idx}[r, e]")
     # the row as views indexed from 0, and unsigned target indices: no negative-index wraparound
     em(4, f"k0, k1 = {a('rowptr')}[b, i], {a('rowptr')}[b, i + 1]")
-    em(4, f"row = {a('col')}[k0:k1]")
+    em(4, f"targets = {a('col')}[k0:k1]")
     if per_synapse:
-        em(4, f"row_w = {a('w')}[k0:k1]")
-    em(4, "for k in range(row.shape[0]):")
-    em(5, f"{target}[np.uint32(row[k])] += {'row_w[k]' if per_synapse else a('w')}")
+        em(4, f"weights = {a('w')}[k0:k1]")
+    em(4, "for k in range(targets.shape[0]):")
+    em(5, f"{target}[np.uint32(targets[k])] += {'weights[k]' if per_synapse else a('w')}")
 
 
 #: neurons per unit of work of the threads (serial code updates an operation's range as one block)
