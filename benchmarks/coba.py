@@ -49,7 +49,7 @@ def measure_spikeloom(duration, n, fan_in, repeats, seed=1, engine="cpu", device
         "cached_compile_s": statistics.median(r["compile_s"] for r in runs),
         "run_s": statistics.median(r["run_s"] for r in runs),
         "peak_mb": max(r["peak_rss_mb"] for r in [first] + runs), "n_synapses": first["n_synapses"],
-        "rate_e": first["rate_hz"]["E"],
+        "rate_e": first["rate_hz"]["E"], "threads": any(r.get("threads") for r in runs),
     }
 
 
@@ -110,11 +110,12 @@ def main():
         print_table(f"{duration / 1000:g} s of biological time, 4,000 neurons", ours,
                     [jax] + ([] if args.no_peers else peers(duration, args.repeats)))
     print("\n### Scaling at fan-in 80, 1 s of biological time\n")
-    print("| neurons | synapses | compile (s) | run (s) | peak RSS (MB) | bytes per synapse (peak RSS / synapses) |")
-    print("|---|---|---|---|---|---|")
+    print("| neurons | synapses | compile (s) | run (s) | threads | peak RSS (MB) | bytes per synapse (peak RSS / synapses) |")
+    print("|---|---|---|---|---|---|---|")
     for n in ([4000, 40000] if args.quick else [4000, 40000, 400000]):
         r = measure_spikeloom(1000, n, 80, 1)
-        print(f"| {n:,} | {r['n_synapses']:,} | {r['compile_s']:.2f} | {r['run_s']:.2f} | {r['peak_mb']:.0f} | "
+        print(f"| {n:,} | {r['n_synapses']:,} | {r['compile_s']:.2f} | {r['run_s']:.2f} | "
+              f"{'yes' if r['threads'] else 'no'} | {r['peak_mb']:.0f} | "
               f"{r['peak_mb'] * 2**20 / r['n_synapses']:.1f} |")
         sys.stdout.flush()
     sizes = [4000, 40000, 400000, 1000000, 4000000] if args.jax_device == "gpu" else [4000, 40000]

@@ -133,6 +133,22 @@ def test_hh_exponential_euler_converges_at_first_order():
     assert 1.5 < errors[0] / errors[1] < 2.6  # first order: halving dt halves the error
 
 
+class _HHWithoutLinearForm(sl.HH):
+    linear_form = None  # exp_euler falls back to finite-difference slopes of the same vector field
+
+
+def test_exp_euler_from_linear_form_equals_finite_differences():
+    # for equations affine in their own variable both paths compute the same A + B x step
+    traces = []
+    for model in (sl.HH, _HHWithoutLinearForm):
+        res = single_population(model(1, init={"V": -65.0}), inputs={"P": 500.0}, monitors=["P.spike", "P.V"],
+                                dt=0.01, precision="float64").run(50.0)
+        traces.append((res.spikes["P"].times, res["P.V"][:, 0]))
+    assert traces[0][0].size >= 2
+    np.testing.assert_array_equal(traces[0][0], traces[1][0])
+    np.testing.assert_allclose(traces[0][1], traces[1][1], rtol=0, atol=1e-6)
+
+
 def test_adex_adaptation_lengthens_intervals():
     res = single_population(sl.AdEx(1, method="rk4"), inputs={"P": 800.0}, monitors=["P.spike", "P.w"], dt=0.01,
                             precision="float64").run(500.0)

@@ -60,6 +60,15 @@ def test_same_seed_same_spikes_other_seed_other_spikes():
     assert len(a.spikes["I"]) != len(c.spikes["I"]) or np.any(a.spikes["I"].times != c.spikes["I"].times)
 
 
+def test_threads_give_the_same_spikes_and_states():
+    # the threaded loop (chosen automatically for large networks) must not change results
+    serial = coba_runner(parallel=False).run(200.0)
+    threaded = coba_runner(parallel=True).run(200.0)
+    np.testing.assert_array_equal(threaded.spikes["E"].times, serial.spikes["E"].times)
+    np.testing.assert_array_equal(threaded.spikes["E"].indices, serial.spikes["E"].indices)
+    np.testing.assert_array_equal(threaded["E.V"], serial["E.V"])
+
+
 def test_spike_buffer_grows_without_losing_spikes():
     runner = coba_runner()
     expected = runner.run(200.0)

@@ -14,7 +14,9 @@ method         update                                                          s
 =============  ==============================================================  ===================
 
 ``exp_euler`` needs each equation to be affine in its own variable (conditionally linear, as in HH gating
-and LIF); it computes the slope B by a unit finite difference, which is exact for affine functions.
+and LIF). A model that states the affine form ``dx/dt = A + B x`` (``linear_form``) gives A and B in one
+evaluation; otherwise the slope B comes from a unit finite difference (exact for affine functions), one more
+evaluation of the vector field per variable.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ METHODS = {"exact": None, "exp_euler": None, "euler": 2.0, "rk2": 2.0, "rk4": 2.
 
 
 def integrator_source(method: str, name: str, vf: str, ode_vars: list[str], vf_args: list[str],
-                      exact: str | None = None, exact_args: list[str] | None = None) -> str:
-    """Source of ``def name(<vf_args...>, <exact_args...>, dt)`` returning the tuple of new ODE values."""
+                      exact: str | None = None, exact_args: list[str] | None = None, linear: str | None = None) -> str:
+    """Source of ``def name(<vf_args...>, <exact_args...>, dt)`` returning the tuple of new ODE values.
+
+    ``linear``: name of the model's ``linear_form`` (same arguments as the vector field, returning ``(A_0, B_0,
+    A_1, B_1, ...)``), used by ``exp_euler`` when given."""
     args = list(dict.fromkeys(vf_args + (exact_args or []) + ["dt"]))
     head = f"def {name}({', '.join(args)}):\n"
     n = len(ode_vars)
@@ -37,6 +42,15 @@ def integrator_source(method: str, name: str, vf: str, ode_vars: list[str], vf_a
         if exact is None:
             raise ValueError("method 'exact' needs the model's exact step")
         return head + f"    return {exact}({', '.join(exact_args)})\n"
+    if method == "exp_euler" and linear is not None:
+        lines = [f"    ab = {linear}({', '.join(vf_args)})"]
+        new = []
+        for i, x in enumerate(ode_vars):
+            lines.append(f"    B{i} = ab[{2 * i + 1}]")
+            lines += _exp_factor(i)
+            new.append(f"{x} + (ab[{2 * i}] + B{i} * {x}) * G{i}")
+        lines.append(f"    return ({', '.join(new)}{',' if n == 1 else ''})")
+        return head + "\n".join(lines) + "\n"
     lines = [f"    k1 = {call({})}"]
     if method == "euler":
         new = [f"{x} + dt * k1[{i}]" for i, x in enumerate(ode_vars)]
@@ -53,14 +67,18 @@ def integrator_source(method: str, name: str, vf: str, ode_vars: list[str], vf_a
         new = []
         for i, x in enumerate(ode_vars):
             lines.append(f"    B{i} = {call({x: f'({x} + 1.0)'})}[{i}] - k1[{i}]")
-            # where() with a safe divisor keeps the template valid for array engines and their gradients
-            lines.append(f"    S{i} = where(B{i} != 0.0, B{i}, 1.0)")
-            lines.append(f"    G{i} = where(B{i} != 0.0, expm1(S{i} * dt) / S{i}, dt)")
+            lines += _exp_factor(i)
             new.append(f"{x} + k1[{i}] * G{i}")
     else:
         raise ValueError(f"unknown integration method {method!r}; known: {sorted(METHODS)}")
     lines.append(f"    return ({', '.join(new)}{',' if n == 1 else ''})")
     return head + "\n".join(lines) + "\n"
+
+
+def _exp_factor(i: int) -> list[str]:
+    """``G<i> = expm1(B<i> dt) / B<i>`` (``dt`` where ``B<i>`` is 0): x + (A + B x) G is the exact step."""
+    # where() with a safe divisor keeps the template valid for array engines and their gradients
+    return [f"    S{i} = where(B{i} != 0.0, B{i}, 1.0)", f"    G{i} = where(B{i} != 0.0, expm1(S{i} * dt) / S{i}, dt)"]
 
 
 #: names the generated source expects the engine to bind from its math namespace

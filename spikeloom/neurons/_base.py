@@ -28,8 +28,11 @@ class AbstractNeuron(abc.ABC):
       that applies threshold, reset and refractoriness to the integrated values (old values by their plain
       names, integrated values with a ``_new`` suffix); a threshold crossing is written ``xp.spike(V_new - V_th)``
       (the step function ``x >= 0``, to which the JAX engine attaches a surrogate gradient when differentiating);
-    - optionally ``exact(xp)``, the exact one-step solution for ``method="exact"``, and ``derived(p, dt)``,
-      per-step constants (decay factors) computed once before the run.
+    - optionally ``exact(xp)``, the exact one-step solution for ``method="exact"``; ``linear_form(xp)``, for
+      models whose every equation is affine in its own variable (``dx/dt = A + B x``): a function of the
+      vector field's arguments returning ``(A_0, B_0, A_1, B_1, ...)``, which ``exp_euler`` then uses (write
+      the equations there once and let ``vector_field`` return ``A + B x``); and ``derived(p, dt)``, per-step
+      constants (decay factors) computed once before the run.
 
     Arguments of these functions are matched by name: state variables, ``I`` (the total input current, pA),
     ``dt`` (ms), ``xi`` (a standard normal draw per neuron and step, for noise), parameters and derived
@@ -82,6 +85,7 @@ class AbstractNeuron(abc.ABC):
     def threshold_reset(xp) -> Callable: ...
 
     exact: ClassVar[Callable | None] = None
+    linear_form: ClassVar[Callable | None] = None
 
     @classmethod
     def time_constants(cls, p: dict) -> list:

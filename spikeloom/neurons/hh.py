@@ -45,7 +45,8 @@ class HH(AbstractNeuron):
     ==========  =======  ====  ==============================
 
     State: ``V`` (mV, starts at ``E_L``), ``m``, ``h``, ``n`` (start at 0, 1, 0). Methods: ``exp_euler``
-    (default; the equations are affine in each own variable), ``rk4``, ``rk2``, ``euler``.
+    (default; each equation is affine in its own variable, :math:`\dot x = A + B x`, and the model states
+    ``A`` and ``B`` in ``linear_form``), ``rk4``, ``rk2``, ``euler``.
 
     References: Traub R. D., Miles R. (1991) Neuronal Networks of the Hippocampus. Cambridge University Press.
     Brette R. et al. (2007) J Comput Neurosci 23:349-398.
@@ -72,14 +73,15 @@ class HH(AbstractNeuron):
         return [0.1]
 
     @staticmethod
-    def vector_field(xp):
+    def linear_form(xp):
         @xp.inline
         def ratio(x, k):
             # x / (exp(x / k) - 1), continued by its limit k at x = 0
             safe = xp.where(x == 0.0, 1.0, x)
             return xp.where(x == 0.0, k, safe / xp.expm1(safe / k))
 
-        def f(V, m, h, n, I, C, g_L, E_L, g_Na, E_Na, g_K, E_K, V_T):
+        # each equation is affine in its own variable: dx/dt = A + B x
+        def ab(V, m, h, n, I, C, g_L, E_L, g_Na, E_Na, g_K, E_K, V_T):
             u = V - V_T
             alpha_m = 0.32 * ratio(13.0 - u, 4.0)
             beta_m = 0.28 * ratio(u - 40.0, 5.0)
@@ -87,11 +89,20 @@ class HH(AbstractNeuron):
             beta_h = 4.0 / (1.0 + xp.exp((40.0 - u) / 5.0))
             alpha_n = 0.032 * ratio(15.0 - u, 5.0)
             beta_n = 0.5 * xp.exp((10.0 - u) / 40.0)
-            I_Na = g_Na * m * m * m * h * (V - E_Na)
-            I_K = g_K * n * n * n * n * (V - E_K)
-            dV = (g_L * (E_L - V) - I_Na - I_K + I) / C
-            return (dV, alpha_m * (1.0 - m) - beta_m * m, alpha_h * (1.0 - h) - beta_h * h,
-                    alpha_n * (1.0 - n) - beta_n * n)
+            G_Na = g_Na * m * m * m * h
+            G_K = g_K * n * n * n * n
+            return ((g_L * E_L + G_Na * E_Na + G_K * E_K + I) / C, -(g_L + G_Na + G_K) / C,
+                    alpha_m, -(alpha_m + beta_m), alpha_h, -(alpha_h + beta_h), alpha_n, -(alpha_n + beta_n))
+
+        return ab
+
+    @staticmethod
+    def vector_field(xp):
+        ab = xp.inline(HH.linear_form(xp))
+
+        def f(V, m, h, n, I, C, g_L, E_L, g_Na, E_Na, g_K, E_K, V_T):
+            A_V, B_V, A_m, B_m, A_h, B_h, A_n, B_n = ab(V, m, h, n, I, C, g_L, E_L, g_Na, E_Na, g_K, E_K, V_T)
+            return (A_V + B_V * V, A_m + B_m * m, A_h + B_h * h, A_n + B_n * n)
 
         return f
 

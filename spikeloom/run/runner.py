@@ -39,15 +39,16 @@ class Runner:
     progress:
         ``True``/``False`` to force the progress bar; ``None`` shows it when a run will take over ~3 s.
     parallel:
-        Update neurons with threads; ``None`` chooses by network size (CPU engine).
+        Update neurons with threads (CPU engine); ``None`` chooses by network size and idle cores
+        (``engines.numba.engine.default_parallel``). Results are the same either way.
     device:
         ``"cpu"`` or ``"gpu"`` for the JAX engine (None: JAX's default device); an error if absent.
     surrogate:
         JAX engine: a surrogate spike function (``spikeloom.engines.jax.surrogate``); spikes become floats
         that carry pseudo-gradients and delivery is dense. Used through ``Simulation``.
     event_capacity:
-        JAX engine: spikes per step and group that the event buffer holds (default: sized for 50 Hz);
-        steps with more take the exact dense path, and spike monitors grow the buffer and redo the chunk.
+        JAX engine: spikes per step and group that the delivery buffer first holds (default: sized for
+        20 Hz); a chunk with a step that needs more is redone with a larger buffer (exact).
     """
 
     def __init__(self, net: Network, *, dt: float = 0.1, monitors=(), inputs: dict | None = None, seed: int = 0,

@@ -62,7 +62,6 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         "_inline = numba.njit(inline='always')",
     ]
     em = _Emitter()
-    loop = "numba.prange" if parallel else "range"
 
     for gi, g in enumerate(plan.groups):
         model = g.model
@@ -77,8 +76,12 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         if g.method == "exact":
             head.append(f"_ex{gi} = _inline(_N{gi}.exact(xp))")
             ex_args = argnames(model.exact(_Probe))
+        linear = None
+        if g.method == "exp_euler" and model.linear_form is not None:
+            linear = f"_lf{gi}"
+            head.append(f"{linear} = _inline(_N{gi}.linear_form(xp))")
         src = integrator_source(g.method, f"_int{gi}", f"_vf{gi}", list(model.ode_vars), vf_args,
-                                f"_ex{gi}" if ex_args is not None else None, ex_args)
+                                f"_ex{gi}" if ex_args is not None else None, ex_args, linear)
         # CPython passes more than 30 arguments as *args, which Numba's inliner rejects: compile those apart
         n_int_args = len(set(vf_args + (ex_args or []) + ["dt"]))
         head.append(("@_inline\n" if n_int_args <= 30 else "@numba.njit\n") + src)
@@ -91,7 +94,8 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
 
     em(0, f"@numba.njit(cache=True, nogil=True, parallel={parallel})")
     sig_at = len(em.lines)
-    em(1, "nan_at = np.full(1, -1, dtype=np.int64)")
+    # 0 in the run's float type: a 0.0 literal would turn float32 arithmetic into float64
+    em(1, "zero = dt - dt")
     em(1, "for s in range(s0, s1):")
     # spike-monitor room for a whole step, checked before anything of the step runs
     for gi in monitors.spike_groups:
@@ -106,7 +110,7 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         if op[0] == "projections":
             _emit_projection_op(em, plan, op[1])
         else:
-            _emit_neuron_op(em, plan, op[1], oi, loop, parallel, op[1] in monitors.spike_groups)
+            _emit_neuron_op(em, plan, op[1], oi, parallel, op[1] in monitors.spike_groups)
     for k, name in enumerate(monitors.states):
         buf, idx, every = em.arg(f"smon{k}_buf"), em.arg(f"smon{k}_idx"), em.arg("smon_every")
         em(2, f"if (rec + 1) % {every}[{k}] == 0:")
@@ -131,11 +135,6 @@ class _ArgProbe:
 _Probe = _ArgProbe()
 
 
-def _param(em: _Emitter, g, gi: int, name: str, index: str) -> str:
-    arr = em.arg(f"g{gi}_p_{name}")
-    return f"{arr}[{index}]" if hasattr(g.params[name], "shape") else arr
-
-
 def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     # serial on purpose: scattered adds from many spikes would race under threads
     pg = plan.pgroups[pi]
@@ -144,22 +143,77 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     em(2, f"# projection group {pi}: delivery of the spikes due now")
     ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
     target = neuron_array(pg.post, syn.spike_target) if syn.in_post else synapse_array(pi, syn.spike_target)
-    weight = f"{a('w')}[k]" if hasattr(pg.weight, "shape") else a("w")
+    per_synapse = hasattr(pg.weight, "shape")
     em(2, f"for b in range({a('offsets')}.shape[0]):")
     em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
     em(3, f"for e in range({ring_cnt}[r]):")
     em(4, f"i = {ring_idx}[r, e]")
-    em(4, f"for k in range({a('rowptr')}[b, i], {a('rowptr')}[b, i + 1]):")
-    em(5, f"{target}[{a('col')}[k]] += {weight}")
+    # the row as views indexed from 0, and unsigned target indices: no negative-index wraparound
+    em(4, f"k0, k1 = {a('rowptr')}[b, i], {a('rowptr')}[b, i + 1]")
+    em(4, f"targets = {a('col')}[k0:k1]")
+    if per_synapse:
+        em(4, f"weights = {a('w')}[k0:k1]")
+    em(4, "for k in range(targets.shape[0]):")
+    em(5, f"{target}[np.uint32(targets[k])] += {'weights[k]' if per_synapse else a('w')}")
 
 
-def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, parallel: bool, monitored: bool):
+#: neurons per unit of work of the threads (serial code updates an operation's range as one block)
+THREAD_BLOCK = 2048
+
+
+def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, monitored: bool):
     g = plan.groups[gi]
-    model = g.model
-    em(2, f"# neuron group {gi} ({model.__qualname__}), operation {oi}")
+    em(2, f"# neuron group {gi} ({g.model.__qualname__}), operation {oi}")
     em(2, f"lo = {em.arg('op_lo')}[{oi}]")
     em(2, f"hi = {em.arg('op_hi')}[{oi}]")
-    # external input sections that start by now
+    _emit_input_sections(em, gi)
+    record = _spike_record_lines(em, gi, monitored)
+    if g.generator_events is not None:
+        _emit_generator_events(em, gi, record)
+        return
+    em(2, "n_bad = 0")
+    d = 2
+    if parallel:
+        # one fork/join per operation and step: each thread takes whole blocks, synaptic currents included
+        em(2, f"for blk in numba.prange((hi - lo + {THREAD_BLOCK - 1}) // {THREAD_BLOCK}):")
+        em(3, f"blo = lo + blk * {THREAD_BLOCK}")
+        em(3, f"bhi = min(blo + {THREAD_BLOCK}, hi)")
+        d = 3
+    else:
+        em(2, "blo, bhi = lo, hi")
+    for pi, pg in enumerate(plan.pgroups):
+        if pg.post == gi and not pg.synapse.in_post:  # an in_post synapse lives in the neuron's own state
+            _emit_synaptic_current(em, d, plan, gi, pi)
+    _emit_neuron_update(em, d, g, gi)
+    if g.model.ode_vars:
+        # rare: report the last neuron with a non-finite state (inf - inf and NaN - NaN are NaN)
+        em(2, "if n_bad:")
+        em(3, "for i in range(hi - 1, lo - 1, -1):")
+        em(4, f"if {' or '.join(f'g{gi}_{v}[i] - g{gi}_{v}[i] != zero' for v in g.model.ode_vars)}:")
+        em(5, f"return s, 2, {gi}, i")
+    # spikes are recorded in a serial pass of their own, in index order: the update loop then has no
+    # data-dependent stores, so it vectorizes and splits over threads. The flags are read 8 at a time
+    # (spikes are rare in a step), the last ``(hi - lo) % 8`` one by one.
+    em(2, f"flags = {em.arg(f'g{gi}_spk')}[lo:hi]")
+    em(2, "n8 = (hi - lo) // 8")
+    em(2, "for w in range(n8):")
+    # (a uint64 view of the flags runs as fast but takes 0.4 s longer to compile)
+    em(3, f"if {' | '.join(f'flags[8 * w + {k}]' for k in range(8))}:")
+    em(4, "for j in range(8 * w, 8 * w + 8):")
+    _emit_if_flagged(em, 5, record)
+    em(2, "for j in range(8 * n8, hi - lo):")
+    _emit_if_flagged(em, 3, record)
+
+
+def _emit_if_flagged(em: _Emitter, d: int, record: list[str]):
+    em(d, "if flags[j]:")
+    em(d + 1, "i = lo + j")
+    for line in record:
+        em(d + 1, line)
+
+
+def _emit_input_sections(em: _Emitter, gi: int):
+    """External input sections that start by now set ``Iext`` (held until the next section)."""
     ptr, start = em.arg(f"in{gi}_ptr"), em.arg(f"in{gi}_start")
     em(2, f"while {ptr}[0] < {start}.shape[0] and {start}[{ptr}[0]] <= s:")
     em(3, f"q = {ptr}[0]")
@@ -168,100 +222,119 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, loop: str, paral
           f"(j - in{gi}_lo[q]) * {em.arg(f'in{gi}_wide')}[q]]")
     em(3, f"{ptr}[0] = q + 1")
 
-    ring_cnt, ring_idx = f"g{gi}_ring_cnt", f"g{gi}_ring_idx"
+
+def _spike_record_lines(em: _Emitter, gi: int, monitored: bool) -> list[str]:
+    """Statements that record a spike of neuron ``i`` (group index) emitted in step ``s``."""
+    ring_cnt, ring_idx = em.arg(f"g{gi}_ring_cnt"), em.arg(f"g{gi}_ring_idx")
     em(2, f"wslot = s % {ring_cnt}.shape[0]")
-    record = [f"{ring_idx}[wslot, {ring_cnt}[wslot]] = i", f"{ring_cnt}[wslot] += 1",
-              f"{em.arg('pop_counts')}[rec, {em.arg(f'g{gi}_pop_ids')}[i]] += 1"]
+    lines = [f"{ring_idx}[wslot, {ring_cnt}[wslot]] = i", f"{ring_cnt}[wslot] += 1",
+             f"{em.arg('pop_counts')}[rec, {em.arg(f'g{gi}_pop_ids')}[i]] += 1"]
     if monitored:
-        record += [f"mon{gi}_t[mon{gi}_n[0]] = s", f"mon{gi}_i[mon{gi}_n[0]] = i", f"mon{gi}_n[0] += 1"]
+        lines += [f"mon{gi}_t[mon{gi}_n[0]] = s", f"mon{gi}_i[mon{gi}_n[0]] = i", f"mon{gi}_n[0] += 1"]
+    return lines
 
-    if g.generator_events is not None:
-        ev_s, ev_i, gp = em.arg(f"g{gi}_ev_step"), em.arg(f"g{gi}_ev_idx"), em.arg(f"g{gi}_ev_ptr")
-        em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] < s:")
-        em(3, f"{gp}[0] += 1")
-        em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] == s:")
-        em(3, f"i = {ev_i}[{gp}[0]]")
-        for line in record:
-            em(3, line)
-        em(3, f"{gp}[0] += 1")
-        return
 
-    # synaptic currents into [lo, hi) from every projection group that targets this group; in the same pass
-    # each synapse state, once read, advances to the end of the step (the neurons need only its current)
-    v_name = model.ode_vars[0] if model.ode_vars else None
-    isyn = em.arg(f"g{gi}_Isyn")
-    for pi, pg in enumerate(plan.pgroups):
-        if pg.post != gi or pg.synapse.in_post:  # an in_post synapse lives in the neuron's own state
-            continue
-        syn = pg.synapse
-        a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
-        out_args = argnames(pg.output.current(_Probe))
-        cond_args = argnames(syn.conductance(_Probe))
-        dec_args = argnames(syn.decay(_Probe))
-        em(2, f"for q in range({a('seg_n')}.shape[0]):")
-        em(3, f"plo = {a('seg_post_lo')}[q]")
-        em(3, "if plo >= lo and plo < hi:")
-        consts = list(dict.fromkeys(out_args[2:] + [c for c in dec_args if c not in syn.state]))
-        for c in consts:
-            em(4, f"c_{c} = {a('sp_' + c)}[q]")
-        em(4, f"base = {a('seg_slot_lo')}[q]")
-        em(4, f"for j in {loop}({a('seg_n')}[q]):")
-        em(5, "k = base + j")
-        for v in syn.state:
-            em(5, f"y_{v} = {a(v)}[k]")
-        cond = f"_sg{pi}({', '.join(f'y_{v}' for v in cond_args)})"
-        extra = "".join(f", c_{c}" for c in out_args[2:])
-        em(5, f"{isyn}[plo + j] += _so{pi}({cond}, {em.arg(neuron_array(gi, v_name))}[plo + j]{extra})")
-        vals = ", ".join(f"y_{v}" if v in syn.state else f"c_{v}" for v in dec_args)
-        em(5, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
-        for v in syn.state:
-            em(5, f"{a(v)}[k] = n_{v}")
+def _emit_generator_events(em: _Emitter, gi: int, record: list[str]):
+    """A ``SpikeGeneratorGroup`` emits its events of step ``s``."""
+    ev_s, ev_i, gp = em.arg(f"g{gi}_ev_step"), em.arg(f"g{gi}_ev_idx"), em.arg(f"g{gi}_ev_ptr")
+    em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] < s:")
+    em(3, f"{gp}[0] += 1")
+    em(2, f"while {gp}[0] < {ev_s}.shape[0] and {ev_s}[{gp}[0]] == s:")
+    em(3, f"i = {ev_i}[{gp}[0]]")
+    for line in record:
+        em(3, line)
+    em(3, f"{gp}[0] += 1")
 
-    # the neuron update
+
+def _emit_synaptic_current(em: _Emitter, d: int, plan: Plan, gi: int, pi: int):
+    """Add the current of projection group ``pi``'s segments to ``Isyn`` of the neurons ``[blo, bhi)``; in the
+    same pass each synapse state, once read, advances to the end of the step (the neurons need only its
+    current). Segments are taken in their order, so every neuron adds its currents in the same order
+    whatever the blocks. Loops index views from 0 (no negative-index wraparound) and vectorize."""
+    pg = plan.pgroups[pi]
+    syn, model = pg.synapse, plan.groups[gi].model
+    a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
+    out_args = argnames(pg.output.current(_Probe))
+    cond_args = argnames(syn.conductance(_Probe))
+    dec_args = argnames(syn.decay(_Probe))
+    em(d, f"for q in range({a('seg_n')}.shape[0]):")
+    em(d + 1, f"first = max({a('seg_post_lo')}[q], blo)")
+    em(d + 1, f"nq = min({a('seg_post_lo')}[q] + {a('seg_n')}[q], bhi) - first")
+    em(d + 1, "if nq > 0:")
+    d += 2
+    em(d, f"base = {a('seg_slot_lo')}[q] + first - {a('seg_post_lo')}[q]")
+    consts = list(dict.fromkeys(out_args[2:] + [c for c in dec_args if c not in syn.state]))
+    for c in consts:
+        em(d, f"c_{c} = {a('sp_' + c)}[q]")
+    for v in syn.state:
+        em(d, f"syn_{v} = {a(v)}[base:base + nq]")
+    em(d, f"post_Isyn = {em.arg(f'g{gi}_Isyn')}[first:first + nq]")
+    em(d, f"post_V = {em.arg(neuron_array(gi, model.ode_vars[0]))}[first:first + nq]")
+    em(d, "for j in range(nq):")
+    for v in syn.state:
+        em(d + 1, f"y_{v} = syn_{v}[j]")
+    cond = f"_sg{pi}({', '.join(f'y_{v}' for v in cond_args)})"
+    extra = "".join(f", c_{c}" for c in out_args[2:])
+    em(d + 1, f"post_Isyn[j] += _so{pi}({cond}, post_V[j]{extra})")
+    vals = ", ".join(f"y_{v}" if v in syn.state else f"c_{v}" for v in dec_args)
+    em(d + 1, f"{', '.join(f'n_{v}' for v in syn.state)}{',' if len(syn.state) == 1 else ''} = _sd{pi}({vals})")
+    for v in syn.state:
+        em(d + 1, f"syn_{v}[j] = n_{v}")
+
+
+def _emit_neuron_update(em: _Emitter, d: int, g, gi: int):
+    """Integrate the neurons ``[blo, bhi)`` over one step, apply threshold and reset, flag spikes, count
+    non-finite states. Every per-neuron array is read through a view indexed from 0, and nothing in the loop
+    stores to a data-dependent place, so the loop vectorizes."""
+    model = g.model
+    views: dict[str, str] = {}
+
+    def view(array: str) -> str:
+        if array not in views:
+            views[array] = f"v_{array}"
+            em(d, f"v_{array} = {em.arg(array)}[blo:bhi]")
+        return f"{views[array]}[j]"
+
     names = {"I": "I", "dt": "dt", "xi": "xi", "u01": "u01"}
     for v in model.state:
         names[v] = f"o_{v}"
     for v in model.ode_vars:
         names[f"{v}_new"] = f"n_{v}"
-    em(2, f"for i in {loop}(lo, hi):")
-    for v in model.state:
-        em(3, f"o_{v} = {em.arg(neuron_array(gi, v))}[i]")
-    em(3, f"I = {isyn}[i] + {em.arg(f'g{gi}_Iext')}[i]")
-    em(3, f"{isyn}[i] = 0.0")  # consumed: the next step accumulates from zero
     tr_args = argnames(model.threshold_reset(_Probe))
     all_args = tr_args[:]
+    int_args: list[str] = []
     if model.ode_vars:
         vf_args = argnames(model.vector_field(_Probe))
         ex_args = argnames(model.exact(_Probe)) if g.method == "exact" else []
         int_args = list(dict.fromkeys(vf_args + ex_args + ["dt"]))
         all_args += int_args
-    if "xi" in all_args:
-        em(3, f"xi = _normal(seed, {2 * gi}, s, i)" if g.uses_noise else "xi = 0.0")
-    if "u01" in all_args:
-        em(3, f"u01 = _uniform(seed, {2 * gi + 1}, s, i)")
 
     def expr(arg):
-        return names[arg] if arg in names else _param(em, g, gi, arg, "i")
+        if arg in names:
+            return names[arg]
+        return view(f"g{gi}_p_{arg}") if hasattr(g.params[arg], "shape") else em.arg(f"g{gi}_p_{arg}")
 
+    loads = [f"o_{v} = {view(neuron_array(gi, v))}" for v in model.state]
+    loads.append(f"I = {view(f'g{gi}_Isyn')} + {view(f'g{gi}_Iext')}")
+    loads.append(f"{view(f'g{gi}_Isyn')} = zero")  # consumed: the next step accumulates from zero
+    if "xi" in all_args:
+        # a float literal here would turn float32 arithmetic into float64 (and halve the vector width)
+        loads.append(f"xi = _normal(seed, {2 * gi}, s, blo + j)" if g.uses_noise else "xi = zero")
+    if "u01" in all_args:
+        loads.append(f"u01 = _uniform(seed, {2 * gi + 1}, s, blo + j)")
+    calls = []
     if model.ode_vars:
         new = ", ".join(f"n_{v}" for v in model.ode_vars)
-        em(3, f"{new}{',' if len(model.ode_vars) == 1 else ''} = _int{gi}({', '.join(expr(x) for x in int_args)})")
+        calls.append(f"{new}{',' if len(model.ode_vars) == 1 else ''} = "
+                     f"_int{gi}({', '.join(expr(x) for x in int_args)})")
     outs = [f"o_{v}" for v in model.state] + ["spk"]
-    em(3, f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = _tr{gi}({', '.join(expr(x) for x in tr_args)})")
-    for v in model.state:
-        em(3, f"g{gi}_{v}[i] = o_{v}")
+    calls.append(f"{', '.join(outs)}{',' if len(outs) == 1 else ''} = _tr{gi}({', '.join(expr(x) for x in tr_args)})")
+    stores = [f"{view(neuron_array(gi, v))} = o_{v}" for v in model.state]
+    stores.append(f"{view(f'g{gi}_spk')} = spk")
     if model.ode_vars:
-        em(3, f"if {' or '.join(f'o_{v} - o_{v} != 0.0' for v in model.ode_vars)}:")
-        em(4, "nan_at[0] = i")
-    if parallel:
-        # threads only flag spikes; one thread records them, in index order
-        em(3, f"{em.arg(f'g{gi}_spk')}[i] = spk")
-        em(2, "for i in range(lo, hi):")
-        em(3, f"if g{gi}_spk[i]:")
-    else:
-        em(3, "if spk:")
-    for line in record:
-        em(4, line)
-    if model.ode_vars:
-        em(2, "if nan_at[0] >= 0:")
-        em(3, f"return s, 2, {gi}, nan_at[0]")
+        stores.append(f"blk_bad += {' | '.join(f'(o_{v} - o_{v} != zero)' for v in model.ode_vars)}")
+    em(d, "blk_bad = 0")
+    em(d, "for j in range(bhi - blo):")
+    for line in loads + calls + stores:
+        em(d + 1, line)
+    em(d, "n_bad += blk_bad")
