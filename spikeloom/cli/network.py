@@ -56,6 +56,6 @@ def run(args) -> dict:
         "n_synapses": runner.plan.n_synapses,
         "spikes": {p: int(result.spike_counts[p].sum()) for p in pops},
         "rate_hz": {p: result.mean_rate(p) for p in pops},
-        "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s, "threads": runner.program.parallel,
+        "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s, "threads": getattr(runner.program, "parallel", False),
         "peak_rss_mb": peak_rss_mb(), "out": str(out),
     }
