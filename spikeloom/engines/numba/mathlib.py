@@ -12,6 +12,7 @@ exp = math.exp
 expm1 = math.expm1
 log = math.log
 sqrt = math.sqrt
+floor = math.floor
 cos = math.cos
 tanh = math.tanh
 u = np.uint64
