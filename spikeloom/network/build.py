@@ -95,6 +95,7 @@ class Plan:
     pop_index: dict[str, tuple[int, int, int, int]]  # name -> (group, lo, hi, global pop id)
     proj_index: dict[str, int]  # name -> projection group
     run_inputs: dict[str, object]  # population name -> value given by the user's update (constant or RunInput)
+    seed: int = 0  # procedural connectivity is regenerated from it in the loop
 
     @property
     def n_neurons(self) -> int:
@@ -253,7 +254,7 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
         else:
             schedule.append(op)
     return Plan(dt=dt, dtype=np.dtype(dtype), groups=groups, pgroups=pgroups, schedule=schedule,
-                pop_index=pop_index, proj_index=proj_index, run_inputs=run_inputs)
+                pop_index=pop_index, proj_index=proj_index, run_inputs=run_inputs, seed=int(seed))
 
 
 def _segments(members, pop_index, syn_t, dt, dtype):

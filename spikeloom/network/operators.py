@@ -35,6 +35,7 @@ class ProceduralBlocks:
     pop_base: int  # global id of the pre group's first population
     jitter_depth: int  # rows of the post-side ring (0: no projection has jitter)
     names: list[str]  # projection of every block
+    pre_names: list[str]  # its presynaptic population
     n_synapses: float  # expected number of synapses
     max_post: int
 
@@ -108,7 +109,8 @@ def build_procedural(per_proj, n_pre_pops: int, pop_base: int, dt: float) -> tup
               for j, f in enumerate(BLOCK_FIELDS)}
     depth = int(blocks["d_limit"].max()) + 1 if np.any(blocks["d_std"] > 0) else 0
     return ProceduralBlocks(blocks=blocks, ptr=ptr, pop_base=pop_base, jitter_depth=depth,
-                            names=[names[r] for r in order], n_synapses=total,
+                            names=[names[r] for r in order], pre_names=[per_proj[r][0].pre.name for r in order],
+                            n_synapses=total,
                             max_post=int(blocks["n_post"].max())), offsets
 
 

@@ -46,3 +46,4 @@ def to_float(x):
 def inline(fn):
     """Make a helper of a model factory callable from compiled code (inlined at the call site)."""
     return numba.njit(inline="always")(fn)
+
