@@ -32,6 +32,7 @@ def add_arguments(run) -> None:
     run.add_argument("--out", default="out", help="output folder (default ./out)")
     run.add_argument("--no-plot", action="store_true", help="skip raster.png")
     run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
+    run.add_argument("--serial", action="store_true", help="update neurons on one thread (default: threads)")
 
 
 def run(args) -> dict:
@@ -44,7 +45,8 @@ def run(args) -> dict:
     pops = list(net.populations())
     monitors = [] if args.no_plot else [f"{p}.spike" for p in net.exc_pops()]
     runner = Runner(net, dt=args.dt, seed=args.seed, engine=args.engine, precision=args.precision,
-                    monitors=monitors, inputs=net.inputs(), progress=args.progress)
+                    monitors=monitors, inputs=net.inputs(), progress=args.progress,
+                    parallel=False if args.serial else None)
     build_s = time.perf_counter() - t0
     result = runner.run(args.duration)
     out = pathlib.Path(args.out)

@@ -13,6 +13,7 @@ same files); converted to numpy arrays unchanged (``delay_ms`` = ``wiring_mm`` /
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 from dataclasses import dataclass
 
@@ -71,11 +72,11 @@ class Joglekar2018(sl.Network):
 
     .. math::
 
-        \tau \frac{dV}{dt} = V_{rest} - V + \mu_{ext} + I_{stim}(t) + \sigma \sqrt{2 \tau}\,\xi(t)
-        \ (\text{stationary std } \sigma),\qquad V \ge V_{th} \Rightarrow V \leftarrow V_{reset}
+        \frac{dV}{dt} = \frac{V_{rest} - V + \mu_{ext} + I_{stim}(t)}{\tau} + \frac{\sigma}{\sqrt{\tau}}\,\xi(t),
+        \qquad V \ge V_{th} \Rightarrow V \leftarrow V_{reset}
 
-    with :math:`V_{rest} = -70`, :math:`V_{th} = -50`, :math:`V_{reset} = -60` mV, refractory 2 ms, noise
-    :math:`3/\sqrt{2}` mV stationary std (the authors' :math:`\sigma \tau^{-1/2} \xi`, :math:`\sigma` = 3 mV),
+    with :math:`V_{rest} = -70`, :math:`V_{th} = -50`, :math:`V_{reset} = -60` mV, refractory 2 ms,
+    :math:`\sigma` = 3 mV (stationary std :math:`\sigma/\sqrt{2}`, LIF's ``noise_sigma``),
     :math:`V(0) \sim U(-70, -50)` mV, integrated exactly (exponential Euler with noise, as BrainPy).
 
     Synapses are delta pulses (:class:`~spikeloom.synapses.Delta`, weights in mV), all ``ProceduralProb``
@@ -87,11 +88,13 @@ class Joglekar2018(sl.Network):
     ``delays="fixed"`` uses :math:`\lfloor D_{jh} / dt \rfloor` steps (BrainPy's example). :math:`\alpha = 4`.
 
     The stimulus adds ``regime.stim`` mV to the drive of every E cell of V1 from ``onset_ms`` for
-    ``stim_ms``. Populations are ``E_<area>`` and ``I_<area>`` ("/" in area names becomes "_").
+    ``stim_ms`` (``onset_ms`` overrides the regime's 300 ms). Populations are ``E_<area>`` and ``I_<area>``
+    ("/" in area names becomes "_").
     """
 
     def __init__(self, regime: str = "async-weak", scale: int = 1, delays: str = "jitter", dt: float = 0.1,
-                 n_exc: int = 1600, n_inh: int = 400, p: float = 0.1, alpha: float = 4.0):
+                 n_exc: int = 1600, n_inh: int = 400, p: float = 0.1, alpha: float = 4.0,
+                 onset_ms: float | None = None):
         super().__init__()
         if regime not in REGIMES:
             raise ModelDefinitionError(f"unknown regime {regime!r}; choose one of {list(REGIMES)}")
@@ -100,6 +103,8 @@ class Joglekar2018(sl.Network):
         if not isinstance(scale, (int, np.integer)) or scale < 1:
             raise ModelDefinitionError(f"scale must be an int >= 1, got {scale!r}")
         self._regime, self._par = regime, REGIMES[regime]
+        if onset_ms is not None:
+            self._par = dataclasses.replace(self._par, onset_ms=float(onset_ms))
         data = load_data()
         self._areas = data["area_names"]
         self._n_exc, self._n_inh = n_exc * scale, n_inh * scale
