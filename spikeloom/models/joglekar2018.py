@@ -90,6 +90,13 @@ class Joglekar2018(sl.Network):
     The stimulus adds ``regime.stim`` mV to the drive of every E cell of V1 from ``onset_ms`` for
     ``stim_ms`` (``onset_ms`` overrides the regime's 300 ms). Populations are ``E_<area>`` and ``I_<area>``
     ("/" in area names becomes "_").
+
+    Against the authors' saved runs (seed 1, jitter delays), baseline rates (1.0-2.6 Hz) and the peaks of the
+    asynchronous weak-GBA run match area by area within a few Hz, and so do the strong-GBA peaks up to the end
+    of the stimulus; after it, the frontal and prefrontal areas of the strong-GBA run ignite into a persistent
+    high-rate state (100-350 Hz) that the authors' runs do not show. Differences that may explain it: inputs
+    reaching a refractory neuron are dropped here (as in BrainPy), whereas Brian2 applies the jumps during
+    refractoriness; exact (exponential) integration here versus Euler-Maruyama there.
     """
 
     def __init__(self, regime: str = "async-weak", scale: int = 1, delays: str = "jitter", dt: float = 0.1,
