@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import ModelDefinitionError
-from ..connectivity.procedural import JITTER_TRUNCATION, projection_stream, weight_values
+from ..connectivity.procedural import JITTER_TRUNCATION, WEIGHT_CONST, projection_stream, weight_values
 
 BLOCK_FIELDS = ("pre_lo", "slot_lo", "n_post", "kind", "value", "noself", "stream", "w_kind", "w_a", "w_b",
                 "d_mean", "d_std", "d_limit")
@@ -96,18 +96,23 @@ def build_procedural(per_proj, n_pre_pops: int, pop_base: int, dt: float) -> tup
         keys.append((offset, pre_pop))
         names.append(proj.name)
         total += proj.conn.expected_synapses(proj.pre.n, n_post)
-    order = sorted(range(len(rows)), key=lambda r: keys[r])
-    offsets = np.asarray(sorted({k[0] for k in keys}), dtype=np.int64)
+    # a block whose weight is exactly zero (e.g. an area pair without FLN) delivers nothing: it stays in the
+    # plan for materialize, after every bucket's range, and no spike visits it
+    silent = [rows[r][7] == WEIGHT_CONST and rows[r][8] == 0.0 for r in range(len(rows))]
+    order = sorted(range(len(rows)), key=lambda r: (silent[r], keys[r]))
+    offsets = np.asarray(sorted({k[0] for k, quiet in zip(keys, silent) if not quiet} or {keys[0][0]}), np.int64)
     counts = np.zeros((offsets.size, n_pre_pops), np.int64)
-    for off, pop in keys:
-        counts[np.searchsorted(offsets, off), pop] += 1
+    for (off, pop), quiet in zip(keys, silent):
+        if not quiet:
+            counts[np.searchsorted(offsets, off), pop] += 1
     flat = np.concatenate([[0], np.cumsum(counts.ravel())])
     ptr = np.empty((offsets.size, n_pre_pops + 1), np.int64)
     for b in range(offsets.size):
         ptr[b] = flat[b * n_pre_pops:(b + 1) * n_pre_pops + 1]
     blocks = {f: np.asarray([rows[r][j] for r in order], dtype=np.int64 if f in _INT_FIELDS else np.float64)
               for j, f in enumerate(BLOCK_FIELDS)}
-    depth = int(blocks["d_limit"].max()) + 1 if np.any(blocks["d_std"] > 0) else 0
+    active = ~np.asarray([silent[r] for r in order])
+    depth = int(blocks["d_limit"][active].max()) + 1 if np.any(blocks["d_std"][active] > 0) else 0
     return ProceduralBlocks(blocks=blocks, ptr=ptr, pop_base=pop_base, jitter_depth=depth,
                             names=[names[r] for r in order], pre_names=[per_proj[r][0].pre.name for r in order],
                             n_synapses=total,
