@@ -5,12 +5,16 @@ from ._errors import ModelDefinitionError as ModelDefinitionError
 from ._errors import SimulationError as SimulationError
 from ._errors import SpikeloomError as SpikeloomError
 from .connectivity import AllToAll as AllToAll
+from .connectivity import EventOperator as EventOperator
 from .connectivity import FixedInDegree as FixedInDegree
 from .connectivity import FixedOutDegree as FixedOutDegree
 from .connectivity import FixedProb as FixedProb
 from .connectivity import FromList as FromList
 from .connectivity import FromSparse as FromSparse
 from .connectivity import OneToOne as OneToOne
+from .connectivity import ProceduralOutDegree as ProceduralOutDegree
+from .connectivity import ProceduralProb as ProceduralProb
+from .connectivity import materialize as materialize
 from .core.initializers import Constant as Constant
 from .core.initializers import Normal as Normal
 from .core.initializers import Uniform as Uniform
@@ -30,6 +34,7 @@ from .run import Runner as Runner
 from .synapses import COBA as COBA
 from .synapses import CUBA as CUBA
 from .synapses import Alpha as Alpha
+from .synapses import Delta as Delta
 from .synapses import DualExponential as DualExponential
 from .synapses import Exponential as Exponential
 

@@ -1,5 +1,6 @@
 """Connectivity: generators (fixed probability, fixed in/out-degree, one-to-one, all-to-all, explicit lists,
-scipy.sparse) that build compact CSR matrices (32-bit column indices) from a seeded random generator."""
+scipy.sparse) that build compact CSR matrices (32-bit column indices) from a seeded random generator;
+procedural connectors regenerated at every spike; user-written event operators."""
 
 from .csr import CSR as CSR
 from .generators import AllToAll as AllToAll
@@ -10,3 +11,7 @@ from .generators import FixedProb as FixedProb
 from .generators import FromList as FromList
 from .generators import FromSparse as FromSparse
 from .generators import OneToOne as OneToOne
+from .operators import EventOperator as EventOperator
+from .procedural import ProceduralOutDegree as ProceduralOutDegree
+from .procedural import ProceduralProb as ProceduralProb
+from .procedural import materialize as materialize

@@ -6,8 +6,11 @@
   Their synapse states are merged per *segment* (post population x synapse and output parameters): linear
   synapses sum, so many projections onto one population cost one state array.
 - Synapses are stored in CSR per *read offset* (delay in steps + 1 if the presynaptic population has not
-  yet been updated when the projection runs); each group keeps a ring of its recent spike lists, of depth
-  (largest offset + 1), so memory grows with max delay x neurons, never with synapses.
+  yet been updated when the projection runs; a projection may give one delay per synapse); each group keeps a
+  ring of its recent spike lists, of depth (largest offset + 1), so memory grows with max delay x neurons,
+  never with synapses.
+- Procedural projections and user operators store no synapses: their groups carry an ``operator``
+  (:mod:`spikeloom.network.operators`) and run as schedule operations ``"procedural"`` / ``"custom"``.
 
 Engines compile the plan's *structure* (models, methods, which parameters are arrays, schedule) once and
 receive its arrays as arguments, so new weights, sizes or inputs reuse the compiled program.
@@ -25,6 +28,7 @@ from ..core.initializers import draw
 from ..integrators.fixed_step import METHODS
 from ..neurons._base import AbstractNeuron
 from .network import Network
+from .operators import build_custom, build_procedural
 from .projection import Projection
 
 
@@ -67,10 +71,18 @@ class ProjectionGroup:
     col: np.ndarray  # target slot of each synapse, int32
     weight: np.ndarray | float
     projections: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (segment, n_synapses)
+    operator: object = None  # operators.ProceduralBlocks | operators.CustomOperator; None: CSR above
+
+    @property
+    def kind(self) -> str:
+        """The schedule operation that delivers this group: "projections", "procedural" or "custom"."""
+        if self.operator is None:
+            return "projections"
+        return "custom" if hasattr(self.operator, "params") else "procedural"
 
     @property
     def n_synapses(self) -> int:
-        return int(self.col.size)
+        return int(self.col.size) if self.operator is None else int(round(self.operator.n_synapses))
 
 
 @dataclass
@@ -79,10 +91,11 @@ class Plan:
     dtype: np.dtype
     groups: list[NeuronGroup]
     pgroups: list[ProjectionGroup]
-    schedule: list[tuple]  # ("projections", pg) | ("neurons", g, lo, hi)
+    schedule: list[tuple]  # ("projections" | "procedural" | "custom", pg) | ("neurons", g, lo, hi)
     pop_index: dict[str, tuple[int, int, int, int]]  # name -> (group, lo, hi, global pop id)
     proj_index: dict[str, int]  # name -> projection group
     run_inputs: dict[str, object]  # population name -> value given by the user's update (constant or RunInput)
+    seed: int = 0  # procedural connectivity is regenerated from it in the loop
 
     @property
     def n_neurons(self) -> int:
@@ -221,13 +234,16 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
             raise ModelDefinitionError(f"projection {proj.name!r}: {type(proj.synapse).__name__} delivers into the "
                                        f"post-synaptic variable {proj.synapse.spike_target!r}, which "
                                        f"{type(proj.post).__name__} does not have")
+        if proj.synapse.in_post and proj.storage != "projections":
+            raise ModelDefinitionError(f"projection {proj.name!r}: {type(proj.synapse).__name__} delivers into the "
+                                       "post-synaptic neurons and needs stored connectivity")
         key = (pop_index[proj.pre.name][0], pop_index[proj.post.name][0], type(proj.synapse), type(proj.output),
-               proj_run[proj.name])
+               proj_run[proj.name], proj.storage, proj.name if proj.storage == "custom" else "")
         pkey_members.setdefault(key, []).append(proj)
     pgroups: list[ProjectionGroup] = []
     proj_index: dict[str, int] = {}
     run_to_pgroups: dict[int, list[int]] = {}
-    for (pre_g, post_g, syn_t, out_t, run), members in pkey_members.items():
+    for (pre_g, post_g, syn_t, out_t, run, _, _), members in pkey_members.items():
         pgi = len(pgroups)
         run_to_pgroups.setdefault(run, []).append(pgi)
         pgroups.append(_build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag,
@@ -241,15 +257,15 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
     schedule = []
     for op in schedule_raw:
         if op[0] == "projections":
-            schedule.extend(("projections", pgi) for pgi in run_to_pgroups.get(op[1], []))
+            schedule.extend((pgroups[pgi].kind, pgi) for pgi in run_to_pgroups.get(op[1], []))
         else:
             schedule.append(op)
     return Plan(dt=dt, dtype=np.dtype(dtype), groups=groups, pgroups=pgroups, schedule=schedule,
-                pop_index=pop_index, proj_index=proj_index, run_inputs=run_inputs)
+                pop_index=pop_index, proj_index=proj_index, run_inputs=run_inputs, seed=int(seed))
 
 
-def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag, dt, seed, dtype):
-    # segments: one per (post population, synapse parameters, output parameters)
+def _segments(members, pop_index, syn_t, dt, dtype):
+    """One segment per (post population, synapse parameters, output parameters)."""
     seg_key_to_id: dict[tuple, int] = {}
     seg_post_lo, seg_n, seg_values = [], [], []
     proj_seg = []
@@ -269,52 +285,45 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
     seg_slot_lo = np.concatenate([[0], np.cumsum(seg_n_arr)[:-1]]).astype(np.int64)
     names = [k for k in seg_values[0] if k != "w_scale"] if seg_values else []
     seg_params = {k: np.asarray([float(v[k]) for v in seg_values], dtype=dtype) for k in names}
-    n_slots = int(seg_n_arr.sum())
+    return proj_seg, seg_post_lo, seg_n_arr, seg_slot_lo, seg_params, seg_values
 
-    # synapses, bucketed by read offset; rows are presynaptic indices in the pre group's index space
+
+def _synapse_offsets(proj, csr, dt, lag) -> np.ndarray:
+    """Read offset (steps) of every synapse of a stored projection."""
+    delay = np.broadcast_to(np.asarray(proj.delay, dtype=np.float64), (csr.nnz,)) if np.ndim(proj.delay) == 0 \
+        else proj.delay
+    if delay.shape != (csr.nnz,):
+        raise ModelDefinitionError(f"projection {proj.name!r}: {delay.size} delays given for {csr.nnz} synapses")
+    steps = np.round(delay / dt)
+    bad = np.abs(delay / dt - steps) > 1e-6
+    if np.any(bad):
+        raise ModelDefinitionError(f"projection {proj.name!r}: delay {delay[bad][0]} ms is not a multiple of "
+                                   f"dt = {dt} ms")
+    return steps.astype(np.int64) + lag
+
+
+def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag, dt, seed, dtype):
+    proj_seg, seg_post_lo, seg_n_arr, seg_slot_lo, seg_params, seg_values = _segments(members, pop_index, syn_t, dt,
+                                                                                    dtype)
+    n_slots = int(seg_n_arr.sum())
     n_pre = groups[pre_g].n
-    per_proj = []
-    scalar_weights = set()
-    for proj, seg in zip(members, proj_seg):
-        csr, w = proj.build_connectivity(np.random.default_rng(stable_seed(seed, "conn:" + proj.name)))
-        scale = float(seg_values[seg].get("w_scale", 1.0))
-        _, pre_lo, _, _ = pop_index[proj.pre.name]
-        offset = int(round(proj.delay / dt)) + proj_lag[proj.name]
-        if abs(proj.delay / dt - round(proj.delay / dt)) > 1e-6:
-            raise ModelDefinitionError(f"projection {proj.name!r}: delay {proj.delay} ms is not a multiple of "
-                                       f"dt = {dt} ms")
-        w = w * scale if np.ndim(w) == 0 else np.asarray(w) * scale
+    operator = None
+    if members[0].storage == "projections":
         # an in_post synapse targets the post neuron itself: its index in the post group
-        target_lo = seg_post_lo[seg] if syn_t.in_post else seg_slot_lo[seg]
-        per_proj.append((proj, csr, w, pre_lo, target_lo, offset, seg))
-        if np.ndim(w) == 0:
-            scalar_weights.add(w)
-    homogeneous = len(scalar_weights) == 1 and all(np.ndim(p[2]) == 0 for p in per_proj)
-    offsets = np.asarray(sorted({p[5] for p in per_proj}), dtype=np.int64)
-    counts = np.zeros((offsets.size, n_pre), dtype=np.int64)
-    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
-        b = int(np.searchsorted(offsets, offset))
-        counts[b, pre_lo:pre_lo + csr.n_pre] += np.diff(csr.rowptr)
-    flat = np.zeros(counts.size + 1, dtype=np.int64)
-    np.cumsum(counts.ravel(), out=flat[1:])
-    rowptr = np.empty((offsets.size, n_pre + 1), dtype=np.int64)
-    rowptr[:, :-1] = flat[:-1].reshape(offsets.size, n_pre)
-    rowptr[:, -1] = flat[1:].reshape(offsets.size, n_pre)[:, -1] if n_pre else 0
-    nnz = int(flat[-1])
-    col = np.empty(nnz, dtype=np.int32)
-    weight = None if homogeneous else np.empty(nnz, dtype=dtype)
-    fill = rowptr[:, :-1].copy()  # next free position of every (bucket, row)
-    projections = {}
-    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
-        b = int(np.searchsorted(offsets, offset))
-        rows = csr.rows()
-        within = np.arange(csr.nnz, dtype=np.int64) - np.repeat(csr.rowptr[:-1], np.diff(csr.rowptr))
-        dest = fill[b, pre_lo + rows] + within
-        col[dest] = (csr.col.astype(np.int64) + slot_lo).astype(np.int32)
-        if weight is not None:
-            weight[dest] = w
-        fill[b, pre_lo:pre_lo + csr.n_pre] += np.diff(csr.rowptr)
-        projections[proj.name] = (seg, csr.nnz)
+        target_lo = np.asarray(seg_post_lo, np.int64) if syn_t.in_post else seg_slot_lo
+        offsets, rowptr, col, weight, projections = _stored_synapses(members, proj_seg, seg_values, target_lo,
+                                                                     n_pre, pop_index, proj_lag, dt, seed, dtype)
+    else:
+        col, weight, rowptr = np.zeros(0, np.int32), 0.0, np.zeros((0, n_pre + 1), np.int64)
+        projections = {p.name: (seg, 0) for p, seg in zip(members, proj_seg)}
+        pop_base = pop_index[groups[pre_g].pops[0][0]][3]
+        rows = [(p, pop_index[p.pre.name][1], pop_index[p.pre.name][3] - pop_base, int(seg_slot_lo[seg]),
+                 int(seg_n_arr[seg]), float(seg_values[seg].get("w_scale", 1.0)), proj_lag[p.name])
+                for p, seg in zip(members, proj_seg)]
+        if members[0].storage == "procedural":
+            operator, offsets = build_procedural(rows, len(groups[pre_g].pops), pop_base, dt)
+        else:
+            operator, offsets = build_custom(members[0], rows[0][1], rows[0][3], rows[0][4], dt, rows[0][6])
     state = {k: np.zeros(n_slots, dtype=dtype) for k in syn_t.state}
     initialized: set[tuple[int, str]] = set()
     for proj, seg in zip(members, proj_seg):
@@ -327,5 +336,51 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
     return ProjectionGroup(
         synapse=syn_t, output=out_t, pre=pre_g, post=post_g, seg_slot_lo=seg_slot_lo,
         seg_post_lo=np.asarray(seg_post_lo, dtype=np.int64), seg_n=seg_n_arr, seg_params=seg_params, state=state,
-        offsets=offsets, rowptr=rowptr, col=col,
-        weight=float(next(iter(scalar_weights))) if homogeneous else weight, projections=projections)
+        offsets=offsets, rowptr=rowptr, col=col, weight=weight, projections=projections, operator=operator)
+
+
+def _stored_synapses(members, proj_seg, seg_values, seg_slot_lo, n_pre, pop_index, proj_lag, dt, seed, dtype):
+    """CSR per read offset of stored projections; rows are presynaptic indices in the pre group's index space."""
+    per_proj = []
+    scalar_weights = set()
+    for proj, seg in zip(members, proj_seg):
+        csr, w = proj.build_connectivity(np.random.default_rng(stable_seed(seed, "conn:" + proj.name)))
+        scale = float(seg_values[seg].get("w_scale", 1.0))
+        _, pre_lo, _, _ = pop_index[proj.pre.name]
+        offset = _synapse_offsets(proj, csr, dt, proj_lag[proj.name])
+        w = w * scale if np.ndim(w) == 0 else np.asarray(w) * scale
+        per_proj.append((proj, csr, w, pre_lo, seg_slot_lo[seg], offset, seg))
+        if np.ndim(w) == 0:
+            scalar_weights.add(w)
+    homogeneous = len(scalar_weights) == 1 and all(np.ndim(p[2]) == 0 for p in per_proj)
+    offsets = np.unique(np.concatenate([p[5] for p in per_proj] + [np.zeros(0, np.int64)]))
+    if offsets.size == 0:
+        offsets = np.asarray(sorted({int(round(np.max(p.delay, initial=0.0) / dt)) + proj_lag[p.name] for p in members}), np.int64)
+    counts = np.zeros((offsets.size, n_pre), dtype=np.int64)
+    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
+        np.add.at(counts, (np.searchsorted(offsets, offset), pre_lo + csr.rows()), 1)
+    flat = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts.ravel(), out=flat[1:])
+    rowptr = np.empty((offsets.size, n_pre + 1), dtype=np.int64)
+    rowptr[:, :-1] = flat[:-1].reshape(offsets.size, n_pre)
+    rowptr[:, -1] = flat[1:].reshape(offsets.size, n_pre)[:, -1] if n_pre else 0
+    nnz = int(flat[-1])
+    col = np.empty(nnz, dtype=np.int32)
+    weight = None if homogeneous else np.empty(nnz, dtype=dtype)
+    fill = rowptr[:, :-1].copy()  # next free position of every (bucket, row)
+    projections = {}
+    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
+        # synapses keep their CSR order within each (bucket, row)
+        b = np.searchsorted(offsets, offset)
+        rows = pre_lo + csr.rows()
+        order = np.lexsort((np.arange(csr.nnz), rows, b))
+        key = b[order] * n_pre + rows[order]
+        first = np.searchsorted(key, key)  # position of the first synapse of each (bucket, row) in this order
+        dest = np.empty(csr.nnz, np.int64)
+        dest[order] = fill[b[order], rows[order]] + np.arange(csr.nnz) - first
+        col[dest] = (csr.col.astype(np.int64) + slot_lo).astype(np.int32)
+        if weight is not None:
+            weight[dest] = w
+        np.add.at(fill, (b, rows), 1)
+        projections[proj.name] = (seg, csr.nnz)
+    return offsets, rowptr, col, float(next(iter(scalar_weights))) if homogeneous else weight, projections

@@ -158,6 +158,9 @@ class Runner:
                       f"pg{pi}_seg_post_lo": pg.seg_post_lo, f"pg{pi}_offsets": pg.offsets,
                       f"pg{pi}_rowptr": pg.rowptr, f"pg{pi}_col": pg.col,
                       f"pg{pi}_w": dtype.type(pg.weight) if np.ndim(pg.weight) == 0 else pg.weight})
+            if pg.operator is not None:
+                n_slots = int(pg.seg_n.sum())
+                a.update({f"pg{pi}_{k}": v for k, v in pg.operator.engine_arrays(n_slots, dtype).items()})
         a["op_lo"] = np.array([op[2] if op[0] == "neurons" else 0 for op in plan.schedule], np.int64)
         a["op_hi"] = np.array([op[3] if op[0] == "neurons" else 0 for op in plan.schedule], np.int64)
         return a

@@ -1,4 +1,4 @@
-"""Synapse dynamics (exponential, dual-exponential, alpha) and outputs (current- or conductance-based).
+"""Synapse dynamics (exponential, dual-exponential, alpha, delta) and outputs (current- or conductance-based).
 
 A synapse model is linear: its state decays by an exact propagator each step and jumps on each spike, so
 the states of all projections with the same post population and parameters are merged into one.
@@ -7,6 +7,7 @@ the states of all projections with the same post population and parameters are m
 from ._base import AbstractOutput as AbstractOutput
 from ._base import AbstractSynapse as AbstractSynapse
 from .alpha import Alpha as Alpha
+from .delta import Delta as Delta
 from .dual_exponential import DualExponential as DualExponential
 from .exponential import Exponential as Exponential
 from .outputs import COBA as COBA

@@ -19,7 +19,7 @@ def _u(x):
 def make_xp(dtype, spike=None) -> SimpleNamespace:
     """Namespace for float type ``dtype``; ``spike`` replaces the plain step with a surrogate-gradient one."""
     return SimpleNamespace(
-        exp=jnp.exp, expm1=jnp.expm1, log=jnp.log, sqrt=jnp.sqrt, cos=jnp.cos, tanh=jnp.tanh,
+        exp=jnp.exp, expm1=jnp.expm1, floor=jnp.floor, log=jnp.log, sqrt=jnp.sqrt, cos=jnp.cos, tanh=jnp.tanh,
         where=jnp.where, maximum=jnp.maximum, minimum=jnp.minimum,
         u=_u, mask=lambda x: x, to_float=lambda x: x.astype(dtype), inline=lambda fn: fn, function=lambda fn: fn,
         spike=spike or (lambda x: x >= 0),

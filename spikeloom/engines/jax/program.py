@@ -87,6 +87,10 @@ class JaxProgram:
     def __init__(self, plan: Plan, layout: JaxLayout, *, chunk: int = 2000, capacity: dict | None = None,
                  surrogate=None, device=None):
         self.plan, self.layout, self.chunk = plan, layout, int(chunk)
+        for pg in plan.pgroups:
+            if getattr(pg, "kind", "projections") != "projections":
+                raise EngineError(f"projections {sorted(pg.projections)}: {pg.kind} connectivity runs on the CPU "
+                                  "engine only so far; use engine='cpu'")
         self.dtype = np.dtype(plan.dtype)
         if self.dtype == np.float64 and not jax.config.read("jax_enable_x64"):
             jax.config.update("jax_enable_x64", True)  # float64 runs need JAX's 64-bit mode (process-wide)

@@ -12,7 +12,10 @@ monitor needs a larger buffer (nothing of step ``s`` has run) or a state became 
 
 from __future__ import annotations
 
+import pathlib
 from dataclasses import dataclass, field
+
+from ..._errors import EngineError
 
 from ...integrators.fixed_step import TEMPLATE_NAMES, integrator_source
 from ...network.build import Plan
@@ -91,6 +94,7 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         head.append(f"_sd{pi} = _inline(_S{pi}.decay(xp))")
         head.append(f"_sg{pi} = _inline(_S{pi}.conductance(xp))")
         head.append(f"_so{pi} = _inline(_O{pi}.current(xp))")
+    head.extend(_operator_head(plan))
 
     em(0, f"@numba.njit(cache=True, nogil=True, parallel={parallel})")
     sig_at = len(em.lines)
@@ -109,6 +113,8 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
     for oi, op in enumerate(plan.schedule):
         if op[0] == "projections":
             _emit_projection_op(em, plan, op[1])
+        elif op[0] in OPERATOR_EMITTERS:
+            OPERATOR_EMITTERS[op[0]](em, plan, op[1])
         else:
             _emit_neuron_op(em, plan, op[1], oi, parallel, op[1] in monitors.spike_groups)
     for k, name in enumerate(monitors.states):
@@ -338,3 +344,89 @@ def _emit_neuron_update(em: _Emitter, d: int, g, gi: int):
     for line in loads + calls + stores:
         em(d + 1, line)
     em(d, "n_bad += blk_bad")
+
+
+# ---- operators that store no synapses (network/operators.py) ---------------------------------------------------
+
+def _operator_head(plan: Plan) -> list[str]:
+    """Module-level imports of procedural sampling and of users' operator functions."""
+    import hashlib
+    import inspect
+
+    lines = ["from spikeloom.engines.numba.user import load_user_function"]
+    if any(pg.kind == "procedural" for pg in plan.pgroups):
+        lines += ["from spikeloom.connectivity.procedural import make_procedural",
+                  "_ptargets, _pweight, _pdelay = make_procedural(xp)"]
+    for pi, pg in enumerate(plan.pgroups):
+        if pg.kind != "custom":
+            continue
+        fn = pg.operator.numba
+        if fn is None:
+            raise EngineError(f"projection group {pi} ({sorted(pg.projections)}): its EventOperator has no numba "
+                              "function, which the CPU engine needs")
+        path = inspect.getsourcefile(fn.py_func)
+        digest = hashlib.sha256(pathlib.Path(path).read_bytes()).hexdigest()[:16]
+        # the file's hash is part of the source, so an edited operator misses the cache
+        lines.append(f"_cf{pi} = load_user_function({path!r}, {fn.__qualname__!r})  # source {digest}")
+    return lines
+
+
+def _emit_procedural_op(em: _Emitter, plan: Plan, pi: int):
+    # serial on purpose, like stored delivery: scattered adds from many spikes would race under threads
+    pg = plan.pgroups[pi]
+    a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
+    ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
+    target = synapse_array(pi, pg.synapse.spike_target)
+    jitter = pg.operator.jitter_depth > 0
+    em(2, f"# projection group {pi}: procedural connectivity, regenerated for the spikes due now")
+    if jitter:
+        em(2, f"dslot = s % {a('dring')}.shape[0]")
+        em(2, f"for k in range({target}.shape[0]):")
+        em(3, f"{target}[k] += {a('dring')}[dslot, k]")
+        em(3, f"{a('dring')}[dslot, k] = 0.0")
+    em(2, f"for b in range({a('offsets')}.shape[0]):")
+    em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
+    em(3, f"for e in range({ring_cnt}[r]):")
+    em(4, f"i = {ring_idx}[r, e]")
+    em(4, f"p = {em.arg(f'g{pg.pre}_pop_ids')}[i] - {a('b_pop_base')}[0]")
+    em(4, f"for q in range({a('b_ptr')}[b, p], {a('b_ptr')}[b, p + 1]):")
+    em(5, f"il = i - {a('b_pre_lo')}[q]")
+    em(5, f"st = {a('b_stream')}[q]")
+    em(5, f"m = _ptargets(seed, st, il, {a('b_kind')}[q], {a('b_value')}[q], {a('b_n_post')}[q], "
+          f"il if {a('b_noself')}[q] else -1, {a('scratch')})")
+    em(5, f"base = {a('b_slot_lo')}[q]")
+    em(5, f"wk, wa, wb = {a('b_w_kind')}[q], {a('b_w_a')}[q], {a('b_w_b')}[q]")
+    if jitter:
+        em(5, f"dm, ds, dl = {a('b_d_mean')}[q], {a('b_d_std')}[q], {a('b_d_limit')}[q]")
+    em(5, "for c in range(m):")
+    em(6, f"t = {a('scratch')}[c]")
+    em(6, "w = _pweight(seed, st, il, t, wk, wa, wb)")
+    if jitter:
+        em(6, "d = _pdelay(seed, st, il, t, dm, ds, dl) if ds > 0.0 else 0")
+        em(6, "if d > 0:")
+        em(7, f"{a('dring')}[(s + d) % {a('dring')}.shape[0], base + t] += w")
+        em(6, "else:")
+        em(7, f"{target}[base + t] += w")
+    else:
+        em(6, f"{target}[base + t] += w")
+
+
+def _emit_custom_op(em: _Emitter, plan: Plan, pi: int):
+    pg = plan.pgroups[pi]
+    a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
+    ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
+    target = synapse_array(pi, pg.synapse.spike_target)
+    rng, buf = a("c_range"), a("scratch")
+    em(2, f"# projection group {pi}: user operator {pg.operator.numba.__qualname__}")
+    em(2, f"r = (s - {a('offsets')}[0] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
+    em(2, "m = 0")
+    em(2, f"for e in range({ring_cnt}[r]):")
+    em(3, f"i = {ring_idx}[r, e]")
+    em(3, f"if i >= {rng}[0] and i < {rng}[1]:")
+    em(4, f"{buf}[m] = i - {rng}[0]")
+    em(4, "m += 1")
+    params = "".join(f", {a(f'cp{k}')}" for k in range(len(pg.operator.params)))
+    em(2, f"_cf{pi}({buf}[:m], {target}[{rng}[2]:{rng}[2] + {rng}[3]], s, seed{params})")
+
+
+OPERATOR_EMITTERS = {"procedural": _emit_procedural_op, "custom": _emit_custom_op}

@@ -12,6 +12,7 @@ exp = math.exp
 expm1 = math.expm1
 log = math.log
 sqrt = math.sqrt
+floor = math.floor
 cos = math.cos
 tanh = math.tanh
 u = np.uint64
@@ -56,3 +57,4 @@ def spike(x):
 def function(fn):
     """Make a larger helper callable from compiled code, compiled once however many places call it."""
     return numba.njit(fn)
+

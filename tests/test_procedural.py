@@ -1,0 +1,168 @@
+"""Procedural connectivity, user operators and heterogeneous delays on the CPU engine.
+
+- the materialized connectivity has the right statistics (binomial degrees for ``ProceduralProb``, exactly k
+  distinct targets for ``ProceduralOutDegree``, weight and delay-jitter moments), with fixed seeds;
+- what the compiled loop delivers equals the materialized matrix times the spike counts (dense propagation);
+- results do not depend on the run's chunking nor on the spike-monitor buffer size;
+- a single spike arrives exactly d steps later, for per-synapse stored delays, per-projection procedural
+  delays and jittered procedural delays.
+"""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import spikeloom as sl
+from spikeloom._errors import ModelDefinitionError
+
+HOLD = dict(synapse=sl.Exponential(tau=1e9), output=sl.CUBA())  # g accumulates: a sum of delivered weights
+
+
+def _probe_net(conn, weight, n_pre=300, n_post=400, delay=0.0, delay_std=0.0, times=None, indices=None):
+    times = np.full(n_pre, 0.1) if times is None else times
+    indices = np.arange(n_pre) if indices is None else indices
+    src = sl.SpikeGeneratorGroup(n_pre, times=times, indices=indices)
+    post = sl.LIF(n_post, tau=10.0, V_th=1e9)
+    return sl.Network(src=src, post=post, P=sl.Projection(src, post, conn, weight, delay=delay, delay_std=delay_std,
+                                                            **HOLD))
+
+
+def test_fixed_probability_degrees_are_binomial():
+    p, n_pre, n_post = 0.1, 2000, 1500
+    runner = sl.Runner(_probe_net(sl.ProceduralProb(p), 1.0, n_pre, n_post), seed=7)
+    W = sl.materialize(runner.plan, "P")
+    out_deg = np.diff(W.indptr)
+    in_deg = np.asarray((W != 0).sum(axis=0)).ravel()
+    for deg, n in ((out_deg, n_post), (in_deg, n_pre)):
+        mean, var = n * p, n * p * (1 - p)
+        assert abs(deg.mean() - mean) < 5 * np.sqrt(var / deg.size)
+        assert 0.85 < deg.var() / var < 1.15
+    # all pairs: the total is binomial(n_pre * n_post, p)
+    total = W.nnz
+    assert abs(total - p * n_pre * n_post) < 5 * np.sqrt(p * (1 - p) * n_pre * n_post)
+    # the out-degree distribution as a whole: chi-square against binomial(n_post, p)
+    edges = np.arange(120, 181, 4)
+    hist, _ = np.histogram(out_deg, bins=np.r_[-1, edges, n_post + 1])
+    expected = np.diff(stats.binom.cdf(np.r_[-1, edges, n_post + 1] - 1, n_post, p)) * n_pre
+    assert stats.chisquare(hist, expected * hist.sum() / expected.sum()).pvalue > 1e-3
+    # different seed, different synapses; same seed, same synapses
+    again = sl.materialize(sl.Runner(_probe_net(sl.ProceduralProb(p), 1.0, n_pre, n_post), seed=7).plan, "P")
+    other = sl.materialize(sl.Runner(_probe_net(sl.ProceduralProb(p), 1.0, n_pre, n_post), seed=8).plan, "P")
+    assert (again != W).nnz == 0 and (other != W).nnz > 0
+
+
+def test_fixed_out_degree_and_self_exclusion():
+    k, n = 25, 200
+    pop = sl.LIF(n, tau=10.0, V_th=1e9)
+    net = sl.Network(pop=pop, P=sl.Projection(pop, pop, sl.ProceduralOutDegree(k, allow_self=False), 1.0, **HOLD))
+    W = sl.materialize(sl.Runner(net, seed=3).plan, "P")
+    assert np.all(np.diff(W.indptr) == k)
+    assert W.diagonal().sum() == 0
+    # each target is equally likely: in-degrees ~ binomial-like around k with the right mean
+    in_deg = np.asarray((W != 0).sum(axis=0)).ravel()
+    assert in_deg.sum() == k * n
+    assert stats.chisquare(in_deg).pvalue > 1e-3
+
+
+def test_random_weights_and_jitter_moments():
+    net = _probe_net(sl.ProceduralProb(0.2), sl.Normal(2.0, 0.5), 400, 500, delay=3.0, delay_std=0.5)
+    plan = sl.Runner(net, seed=1).plan
+    w = sl.materialize(plan, "P").data  # w_scale is 1 for an exponential synapse
+    assert abs(w.mean() - 2.0) < 5 * 0.5 / np.sqrt(w.size) and abs(w.std() - 0.5) < 0.01
+    d = sl.materialize(plan, "P", what="delay")
+    assert d.nnz == sl.materialize(plan, "P").nnz
+    # delay in steps from the read offset: read offset = 1 + floor(30 - 5 * 5) steps, mean extra = 25
+    assert abs(d.data.mean() - 25.0) < 0.05 and abs(d.data.std() - 5.0) < 0.05
+    u = sl.materialize(sl.Runner(_probe_net(sl.ProceduralProb(0.2), sl.Uniform(-1.0, 3.0), 400, 500), seed=1).plan,
+                       "P").data
+    assert u.min() >= -1.0 and u.max() < 3.0 and abs(u.mean() - 1.0) < 0.02
+
+
+@pytest.mark.parametrize("conn, weight", [(sl.ProceduralProb(0.15), 1.0), (sl.ProceduralProb(0.3), sl.Uniform(0.5, 1.5)),
+                                          (sl.ProceduralOutDegree(17), sl.Normal(1.0, 0.3))])
+def test_delivered_equals_dense_propagation(conn, weight):
+    rng = np.random.default_rng(5)
+    n_pre, n_post = 120, 90
+    times = np.round(rng.uniform(0.1, 3.0, 200), 1)
+    indices = rng.integers(0, n_pre, 200)
+    keep = np.unique(np.c_[times, indices], axis=0)
+    net = _probe_net(conn, weight, n_pre, n_post, times=keep[:, 0], indices=keep[:, 1].astype(int))
+    runner = sl.Runner(net, seed=11, monitors=["P.g"])
+    g = runner.run(5.0)["P.g"][-1]
+    W = sl.materialize(runner.plan, "P").toarray()
+    counts = np.bincount(keep[:, 1].astype(int), minlength=n_pre)
+    np.testing.assert_allclose(g, counts @ W, rtol=1e-5, atol=1e-4)
+
+
+def _multi_area(seed=0):
+    net = sl.Network()
+    pops = [sl.LIF(150, tau=20.0, V_rest=-70.0, V_th=-50.0, V_reset=-60.0, tau_ref=2.0, noise_sigma=2.0,
+                   init={"V": sl.Uniform(-70.0, -50.0)}) for _ in range(3)]
+    for k, pop in enumerate(pops):
+        setattr(net, f"A{k}", pop)
+    for h, src in enumerate(pops):
+        for j, tgt in enumerate(pops):
+            setattr(net, f"P{h}{j}", sl.Projection(src, tgt, sl.ProceduralProb(0.1), 0.4 if h == j else 0.3,
+                                                   synapse=sl.Delta(tau_m=20.0), output=sl.CUBA(),
+                                                   delay=1.0 + h + j, delay_std=0.3 if h != j else 0.0))
+    return net
+
+
+def test_independent_of_chunking_and_spike_buffer():
+    inputs = {f"A{k}": 19.0 for k in range(3)}
+    mon = [f"A{k}.spike" for k in range(3)]
+    one = sl.Runner(_multi_area(), seed=2, inputs=inputs, monitors=mon).run(60.0)
+    assert sum(len(one.spikes[f"A{k}"]) for k in range(3)) > 100
+    chunked = sl.Runner(_multi_area(), seed=2, inputs=inputs, monitors=mon)
+    chunked._initial_spike_capacity = 3  # the monitor buffer fills and grows many times
+    parts = [chunked.run(d) for d in (7.3, 20.0, 32.7)]
+    for k in range(3):
+        counts = np.concatenate([p.spike_counts[f"A{k}"] for p in parts])
+        np.testing.assert_array_equal(counts, one.spike_counts[f"A{k}"])
+        t = np.concatenate([p.spikes[f"A{k}"].times for p in parts])
+        np.testing.assert_allclose(t, one.spikes[f"A{k}"].times)
+
+
+def _first_arrival(res, key):
+    trace = res[key]
+    return np.array([np.flatnonzero(trace[:, j])[0] if trace[:, j].any() else -1 for j in range(trace.shape[1])])
+
+
+def test_single_spike_arrives_exactly_d_steps_later():
+    dt = 0.1
+    src = sl.SpikeGeneratorGroup(1, times=np.array([1.0]), indices=np.array([0]))  # emitted by step 9
+    post = sl.LIF(4, tau=10.0, V_th=1e9)
+    delays_steps = np.array([0, 3, 17, 40])
+    stored = sl.Projection(src, post, sl.FromList(np.zeros(4, int), np.arange(4)), 1.0, delay=delays_steps * dt, **HOLD)
+    proc_post = sl.LIF(50, tau=10.0, V_th=1e9)
+    proc = sl.Projection(src, proc_post, sl.ProceduralProb(1.0), 1.0, delay=2.5, **HOLD)
+    jit_post = sl.LIF(200, tau=10.0, V_th=1e9)
+    jit = sl.Projection(src, jit_post, sl.ProceduralProb(1.0), 1.0, delay=4.0, delay_std=0.8, **HOLD)
+    net = sl.Network(src=src, post=post, proc_post=proc_post, jit_post=jit_post, S=stored, Pr=proc, J=jit)
+    runner = sl.Runner(net, dt=dt, seed=0, monitors=["S.g", "Pr.g", "J.g"])
+    res = runner.run(10.0)
+    # the spike of step 9 reaches g at the start of step 9 + 1 + d; trace row r is the end of step r
+    np.testing.assert_array_equal(_first_arrival(res, "S.g"), 10 + delays_steps)
+    assert np.all(_first_arrival(res, "Pr.g") == 10 + 25)
+    d = sl.materialize(runner.plan, "J", what="delay").toarray()[0]
+    read = 10 + int(np.floor(40 - 5 * 8))  # jitter blocks read the spike 5 sd early, then delay it by d
+    np.testing.assert_array_equal(_first_arrival(res, "J.g"), read + d.astype(int))
+    assert d.std() > 5  # the delays really vary (sd 8 steps)
+
+
+def test_procedural_errors():
+    a, b = sl.LIF(3), sl.LIF(4)
+    with pytest.raises(ModelDefinitionError, match="p must be in"):
+        sl.ProceduralProb(0.0)
+    with pytest.raises(ModelDefinitionError, match="number, Uniform or Normal"):
+        sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralProb(0.5), np.ones(3))))
+    with pytest.raises(ModelDefinitionError, match="needs a weight"):
+        sl.Projection(a, b, sl.ProceduralProb(0.5))
+    with pytest.raises(ModelDefinitionError, match="delay_std"):
+        sl.Projection(a, b, sl.FixedProb(0.5), 1.0, delay_std=1.0)
+    with pytest.raises(ModelDefinitionError, match="needs stored"):
+        sl.Projection(a, b, sl.ProceduralProb(0.5), 1.0, delay=np.ones(3))
+    with pytest.raises(ModelDefinitionError, match="k = 9"):
+        sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralOutDegree(9), 1.0)))
+    with pytest.raises(ModelDefinitionError, match="no procedural projection"):
+        sl.materialize(sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.FixedProb(0.5), 1.0))).plan, "p")
