@@ -94,7 +94,7 @@ class Simulation:
             elif part is None:
                 args[arg] = jnp.asarray(value, args[arg].dtype)
             else:
-                args[arg] = args[arg].at[part].set(value)
+                args[arg] = args[arg].at[part].set(jnp.asarray(value, args[arg].dtype))
         carry, ys = self._fn(self._carry, args, jnp.int32(0), jnp.int32(self.n_steps))
         plan = self.runner.plan
         counts = {name: ys["counts"][:, pid] for name, (_, _, _, pid) in plan.pop_index.items()}
