@@ -184,3 +184,13 @@ def test_cli_writes_traces_and_json(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "spikeloom.cli", "run", "dynapse", "--weights", "nmda=1",
                           "--out", str(tmp_path / "b")], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "missing" in bad.stderr
+
+
+def test_weights_fitted_by_gradient_descent_on_the_jax_engine():
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "examples"))
+    try:
+        from dynapse_fit_weights import fit
+    finally:
+        sys.path.pop(0)
+    history, params, sim = fit(steps=15)
+    assert history[-1] < history[0] / 100.0 and all(np.isfinite(history))

@@ -222,7 +222,7 @@ class DPINeuron(AbstractNeuron):
             held = refractory > 0.0
             # the soma is frozen while refractory (Brian2's "unless refractory"): keep the old value
             Imem_int = xp.where(held, Imem, Imem_new)
-            spike = xp.where(held, False, Imem_int > Isoma_th)
+            spike = xp.where(held, False, xp.spike(Imem_int - Isoma_th))
             load = xp.where(held | (Imem <= I0), 0.0, dt * Itau_s * slope / q_soma)
             return (xp.where(spike, Isoma_reset, Imem_int),
                     xp.where(spike, Iahp_new + Isoma_ahp_w * alpha_ahp, Iahp_new),
