@@ -29,6 +29,8 @@ not offered procedurally (use the stored :class:`~spikeloom.connectivity.FixedIn
 
 from __future__ import annotations
 
+import abc
+
 import hashlib
 from dataclasses import dataclass
 
@@ -45,17 +47,18 @@ WEIGHT_CONST, WEIGHT_UNIFORM, WEIGHT_NORMAL = 0, 1, 2
 JITTER_TRUNCATION = 5.0
 
 
-class Procedural:
+class Procedural(abc.ABC):
     """Base class of connectivity regenerated at every spike (see the module docstring)."""
 
     allow_self: bool
 
+    @abc.abstractmethod
     def plan_values(self, n_post: int) -> tuple[int, float]:
         """(kind, parameter) stored in the plan: ``log(1 - p)`` for a probability, ``k`` for a degree."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
-        raise NotImplementedError
+        """Mean number of synapses between ``n_pre`` and ``n_post`` neurons."""
 
 
 @dataclass(frozen=True)
