@@ -7,12 +7,13 @@ math comes from the same factories, bound to :mod:`.mathlib`. ``lax.scan`` runs 
 step at or past ``s_end`` is skipped by ``lax.cond``, so one compiled program serves every run length.
 
 Spike delivery is event-driven: the indices of the neurons that spiked are extracted with ``lax.top_k``
-into a buffer of ``capacity`` entries, and their padded fan-out rows (ELL layout) are scatter-added into
-the synapse state. A step in which more neurons spike than the buffer holds is reported, and the runner
-redoes the chunk with a buffer that fits (exact, never dropped; the cost is one recompilation). There is
-no branch in the step: XLA:CPU copies loop-invariant arrays into every ``cond`` or ``while`` that
-reads them, which for the connectivity costs more than the whole step. On CPU, XLA applies a scatter's updates in
-order, so sums happen in the same order as in the Numba engine and spike trains agree bit for bit.
+into a buffer of ``capacity`` entries, and a loop over the spikes of the step (as many iterations as
+spikes) scatter-adds each one's padded fan-out row (ELL layout) into the synapse state. A step in which more
+neurons spike than the buffer holds is reported, and the runner redoes the chunk with a buffer that fits
+(exact, never dropped; the cost is one recompilation). The step has no ``lax.cond``: XLA:CPU copied the
+connectivity into the branches every step, which cost more than the whole step (a ``fori_loop`` does not).
+On CPU, XLA applies a scatter's updates in order, so sums happen in the same order as in the Numba engine
+and spike trains agree bit for bit.
 With a surrogate (``differentiable=True``) spikes are floats and delivery is always dense, so gradients
 flow through every synapse.
 """
@@ -237,11 +238,17 @@ class JaxProgram:
 
             # the spikes of the step, ascending, through the event buffer; a step with more than k spikes
             # is reported (``counts`` of this delivery) and the runner redoes the chunk with a larger k.
-            # No lax.cond or loop here: XLA would copy the connectivity into their state every step.
+            # One row per iteration: on XLA:CPU this beats one scatter of all k padded rows (95 -> 70 us
+            # per step for COBA 4 k), as the loop runs only as many times as neurons spiked.
             idx, valid = self._events(flags, k)
-            rows = jnp.where(valid[:, None], cols[idx], pad)
-            upd = w[idx] if w is not None else jnp.broadcast_to(a[f"pg{pi}_w"], rows.shape)
-            state = state.at[rows.ravel()].add(upd.ravel(), mode="drop")
+            w_const = a[f"pg{pi}_w"] if w is None else None
+
+            def add_row(j, st, idx=idx, cols=cols, w=w, w_const=w_const):
+                row = lax.dynamic_index_in_dim(cols, idx[j], keepdims=False)
+                upd = lax.dynamic_index_in_dim(w, idx[j], keepdims=False) if w is not None else w_const
+                return st.at[row].add(upd, mode="drop")
+
+            state = lax.fori_loop(0, jnp.sum(valid, dtype=jnp.int32), add_row, state)
             busiest[pg.pre] = jnp.maximum(busiest[pg.pre], jnp.sum(flags, dtype=jnp.int32))
         c[target] = state
 
@@ -322,7 +329,8 @@ class JaxProgram:
             if g.model.ode_vars:
                 new = f["int"](*[value(x) for x in f["int_args"]])
                 names.update({f"{v}_new": x for v, x in zip(g.model.ode_vars, new)})
-            out = f["tr"](*[value(x) for x in f["tr_args"]])
+            # computed once: otherwise XLA:CPU repeats the whole update inside every fusion that reads it
+            out = lax.optimization_barrier(f["tr"](*[value(x) for x in f["tr_args"]]))
             *states, spk = out
             for v, x in zip(g.model.state, states):
                 x = jnp.broadcast_to(x, (hi - lo,)).astype(self.dtype)
