@@ -340,9 +340,10 @@ class JaxProgram:
                 bad = jnp.zeros(hi - lo, bool)
                 for v in g.model.ode_vars:
                     bad = bad | ~jnp.isfinite(c[f"g{gi}_{v}"][lo:hi])
-                hit = jnp.any(bad) & (c["nan"][0] < 0)
-                c["nan"] = jnp.where(hit, jnp.stack([s, jnp.int32(gi), lo + jnp.argmax(bad).astype(jnp.int32)]),
-                                     c["nan"])
+                # a min over indices, not argmax: XLA:CPU runs argmax's two-value reduction far slower
+                first = jnp.min(jnp.where(bad, jnp.arange(lo, hi, dtype=jnp.int32), hi))
+                hit = (first < hi) & (c["nan"][0] < 0)
+                c["nan"] = jnp.where(hit, jnp.stack([s, jnp.int32(gi), first]), c["nan"])
         ring = c[f"g{gi}_ring"]
         c[f"g{gi}_ring"] = lax.dynamic_update_slice(ring, spk[None, :], (s % ring.shape[0], jnp.int32(lo)))
         for name, plo, phi in g.pops:
