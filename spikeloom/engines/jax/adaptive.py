@@ -2,7 +2,10 @@
 
 The same Dormand-Prince 5(4) tableau, controller, dense output and bisection as the CPU engine
 (:mod:`spikeloom.integrators.adaptive`), written functionally: one ``lax.while_loop`` per neuron whose
-iteration either applies one due input spike or tries one step, vmapped over the batch and jitted once per
+iteration either applies one due input spike, tries one step, or takes one bisection step towards the
+threshold crossing of an accepted step that spiked (the CPU engine's stopping rule, so both engines locate
+the same crossing). Under ``vmap`` every iteration computes all three for every neuron, so each is kept
+small. The loop is vmapped over the batch and jitted once per
 model structure and buffer size. Model math comes from the same factories (``vector_field``,
 ``threshold_reset``, the synapse's ``decay``/``conductance``, the output's ``current``) bound to
 ``jax.numpy``; Poisson inputs are drawn lazily from the same counter-based generator, so both engines apply
@@ -24,10 +27,6 @@ from ...integrators import adaptive as dp5
 from ...neurons._base import argnames
 from ..numba.adaptive import POISSON_STREAM
 from .mathlib import make_xp
-
-#: bisection steps for a threshold crossing: 2**-60 of a step is below float64 resolution of any time
-BISECTION_STEPS = 60
-
 
 def _bind(fn, names: dict):
     """Call ``fn`` with its arguments looked up by name in ``names``."""
@@ -126,44 +125,50 @@ def make_solver(neuron_cls, synapse_cls, output_cls, record: bool):
             h_next = h_try * factor
             h_next = jnp.where(accept & last, jnp.maximum(h_next, h), h_next)
             h_next = jnp.minimum(jnp.maximum(h_next, dtmin), dtmax)
-            _, spiked = reset(y, y_new, p)
-            spiked = accept & spiked
-
-            def bisect(_, lohi):
-                lo, hi = lohi
-                mid = 0.5 * (lo + hi)
-                hit = reset(y, dense(mid, h_try, y, k), p)[1]
-                return jnp.where(hit, lo, mid), jnp.where(hit, mid, hi)
-
-            _, theta = jax.lax.fori_loop(0, BISECTION_STEPS, bisect, (0.0, 1.0))
-            theta = jnp.where(spiked, theta, 1.0)
-            y_reset, _ = reset(y, dense(theta, h_try, y, k), p)
-            t_spike = t + theta * h_try
-            t_acc = jnp.where(spiked, t_spike, jnp.where(last, t_stop, t + h_try))
-            y_acc = jnp.where(spiked, y_reset, y_new)
-            g_acc = g * jnp.exp(lam * theta * h_try)
+            spiked = accept & reset(y, y_new, p)[1]
+            # an accepted step that spikes is not taken yet: the next iterations locate the crossing
+            move = accept & ~spiked
             counts = c["counts"] + jnp.stack([accept, ~accept, accept & ~ok]).astype(jnp.int64)
-            sp_full = c["sp_n"] >= cap_s
-            sp_t = c["sp_t"].at[jnp.minimum(c["sp_n"], cap_s - 1)].set(
-                jnp.where(spiked & ~sp_full, t_spike, c["sp_t"][jnp.minimum(c["sp_n"], cap_s - 1)]))
-            return dict(c, t=jnp.where(accept, t_acc, t), y=jnp.where(accept, y_acc, y),
-                        g=jnp.where(accept, g_acc, g), h=jnp.where(accept, h_next, jnp.maximum(dtmin, h_try * factor)),
-                        counts=counts, sp_t=sp_t, sp_n=c["sp_n"] + spiked,
-                        bad=c["bad"] | ~jnp.all(jnp.isfinite(y_acc)) | (~accept & (h_try * factor < 1e-12)))
+            return dict(c, t=jnp.where(move, jnp.where(last, t_stop, t + h_try), t), y=jnp.where(move, y_new, y),
+                        g=jnp.where(move, g * jnp.exp(lam * h_try), g),
+                        h=jnp.where(accept, h_next, jnp.maximum(dtmin, h_try * factor)), counts=counts,
+                        loc=spiked, lo=jnp.float64(0.0), hi=jnp.float64(1.0), ks=k, hs=h_try,
+                        bad=c["bad"] | (move & ~jnp.all(jnp.isfinite(y_new)))
+                        | (~accept & (h_try * factor < 1e-12)))
+
+        def locate(c):
+            # one bisection step per iteration, with the CPU engine's stopping rule (``locate`` of
+            # integrators.adaptive); a 60-step loop inside every step cost two thirds of a vmapped run
+            y, k, h_try, lo, hi = c["y"], c["ks"], c["hs"], c["lo"], c["hi"]
+            mid = 0.5 * (lo + hi)
+            more = ((hi - lo) * h_try > event_tol) & (mid > lo) & (mid < hi)
+            hit = reset(y, dense(mid, h_try, y, k), p)[1]
+            y_reset, _ = reset(y, dense(hi, h_try, y, k), p)
+            t_spike = c["t"] + hi * h_try
+            done = ~more
+            room = c["sp_n"] < cap_s
+            idx = jnp.minimum(c["sp_n"], cap_s - 1)
+            sp_t = c["sp_t"].at[idx].set(jnp.where(done & room, t_spike, c["sp_t"][idx]))
+            return dict(c, lo=jnp.where(more & ~hit, mid, lo), hi=jnp.where(more & hit, mid, hi), loc=more,
+                        t=jnp.where(done, t_spike, c["t"]), y=jnp.where(done, y_reset, y),
+                        g=jnp.where(done, c["g"] * jnp.exp(lam * hi * h_try), c["g"]),
+                        sp_t=sp_t, sp_n=c["sp_n"] + done,
+                        bad=c["bad"] | (done & ~jnp.all(jnp.isfinite(y_reset))))
 
         def body(c):
             due = jnp.minimum(c["t_pois"], next_explicit(c["e"])) <= c["t"]
-            return jax.lax.cond(due, apply_input, try_step, c)
+            return jax.lax.switch(jnp.where(c["loc"], 2, jnp.where(due, 0, 1)), (apply_input, try_step, locate), c)
 
         def running(c):
             due = jnp.minimum(c["t_pois"], next_explicit(c["e"])) <= c["t"]
             room = (c["sp_n"] <= cap_s) & ((c["rec_n"] <= cap_r) if record else True)
-            return ((c["t"] < t_end) | due) & ~c["bad"] & room
+            return ((c["t"] < t_end) | due | c["loc"]) & ~c["bad"] & room
 
         c0 = dict(t=jnp.float64(0.0), y=a["Y"], g=jnp.zeros_like(lam), h=a["H"], m=jnp.int64(0),
                   t_pois=interval(jnp.int64(0)), e=a["ex_start"], counts=jnp.zeros(3, jnp.int64),
                   sp_t=a["sp_t"], sp_n=jnp.int64(0), rec_t=a["rec_t"], rec_src=a["rec_src"], rec_n=jnp.int64(0),
-                  bad=jnp.bool_(False))
+                  bad=jnp.bool_(False), loc=jnp.bool_(False), lo=jnp.float64(0.0), hi=jnp.float64(1.0),
+                  ks=jnp.zeros((dp5.N_STAGES, n)), hs=jnp.float64(0.0))
         return jax.lax.while_loop(running, body, c0)
 
     return solve
