@@ -175,6 +175,7 @@ def make_solver(neuron_cls, synapse_cls, output_cls, record: bool):
 
 
 _COMPILED: dict = {}
+_EXECUTABLES: dict = {}
 
 
 def run_batch(system, args: dict, spike_capacity: int, record_inputs: bool) -> dict:
@@ -208,7 +209,10 @@ def run_batch(system, args: dict, spike_capacity: int, record_inputs: bool) -> d
         }
         batch = {k: jnp.asarray(v) for k, v in batch.items()}
         t0 = time.perf_counter()
-        compiled = fn.lower(batch).compile()
+        shapes = (key, tuple((k, v.shape, str(v.dtype)) for k, v in sorted(batch.items())))
+        if shapes not in _EXECUTABLES:  # a new batch size or buffer size: compile once, reuse after
+            _EXECUTABLES[shapes] = fn.lower(batch).compile()
+        compiled = _EXECUTABLES[shapes]
         compile_s += time.perf_counter() - t0
         t0 = time.perf_counter()
         res = jax.block_until_ready(compiled(batch))
