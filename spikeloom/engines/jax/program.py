@@ -407,9 +407,10 @@ class JaxProgram:
         ``records`` holds the monitors' per-step arrays (numpy); ``nan`` is ``None`` or ``(step, group,
         index)`` of the first non-finite state (the run stops after that chunk). A chunk whose event buffers
         were too small is redone with larger ones; after a crowded chunk (such as the onset of a network)
-        the delivery buffers shrink again when enough steps remain to repay the recompilation."""
+        the delivery and monitor buffers shrink again when enough steps remain to repay the recompilation."""
         s, s_end, compile_s, records = s_run0, s_run0 + n_steps, 0.0, []
         default = {gi: default_capacity(g.n, self.plan.dt, DELIVERY_RATE_HZ) for gi, g in enumerate(self.plan.groups)}
+        default_mon = {gi: default_capacity(g.n, self.plan.dt, MONITOR_RATE_HZ) for gi, g in enumerate(self.plan.groups)}
         while s < s_end:
             t0 = time.perf_counter()
             before = len(self._exe)
@@ -433,9 +434,13 @@ class JaxProgram:
             nan = np.asarray(carry["nan"])
             if nan[0] >= 0:
                 return carry, records, compile_s, tuple(int(x) for x in nan)
-            if s_end - s >= 2 * self.chunk:
+            if s_end - s >= 2 * self.chunk:  # both buffers shrink together: at most one recompilation
                 need = ys["delivered"].max(axis=0)
                 for gi, k in self.capacity.items():
                     if k > 2 * max(need[gi], 1) and k > default[gi]:
                         self.capacity[gi] = max(default[gi], 8 * math.ceil(1.25 * need[gi] / 8))
+                for gi in self.layout.spike_groups:
+                    most, k = int(ys[f"mon{gi}_cnt"].max(initial=0)), self.monitor_capacity[gi]
+                    if k > 2 * max(most, 1) and k > default_mon[gi]:
+                        self.monitor_capacity[gi] = max(default_mon[gi], 8 * math.ceil(1.25 * most / 8))
         return carry, records, compile_s, None
