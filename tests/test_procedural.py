@@ -1,7 +1,9 @@
 """Procedural connectivity, user operators and heterogeneous delays on the CPU engine.
 
 - the materialized connectivity has the right statistics (binomial degrees for ``ProceduralProb``, exactly k
-  distinct targets for ``ProceduralOutDegree``, weight and delay-jitter moments), with fixed seeds;
+  distinct targets for ``ProceduralOutDegree``, exactly k sources drawn with replacement for
+  ``ProceduralInDegree`` with binomial out-degrees and uniform configurations, weight and delay-jitter
+  moments), with fixed seeds; the slot permutation of the in-degree is a bijection;
 - what the compiled loop delivers equals the materialized matrix times the spike counts (dense propagation);
 - results do not depend on the run's chunking nor on the spike-monitor buffer size;
 - a single spike arrives exactly d steps later, for per-synapse stored delays, per-projection procedural
@@ -14,6 +16,7 @@ from scipy import stats
 
 import spikeloom as sl
 from spikeloom._errors import ModelDefinitionError
+from spikeloom.connectivity.procedural import make_feistel
 
 HOLD = dict(synapse=sl.Exponential(tau=1e9), output=sl.CUBA())  # g accumulates: a sum of delivered weights
 
@@ -64,6 +67,37 @@ def test_fixed_out_degree_and_self_exclusion():
     assert stats.chisquare(in_deg).pvalue > 1e-3
 
 
+def _in_degrees(W):
+    return np.bincount(W.indices, minlength=W.shape[1])  # every entry is a synapse: multapses count
+
+
+def test_fixed_in_degree_exact_with_binomial_out_degrees():
+    k, n_pre, n_post = 30, 2000, 1500
+    runner = sl.Runner(_probe_net(sl.ProceduralInDegree(k), sl.Normal(1.0, 0.25), n_pre, n_post), seed=7)
+    W = sl.materialize(runner.plan, "P")
+    assert np.all(_in_degrees(W) == k)
+    # out-degree of each pre: binomial(n_post k, 1 / n_pre), mean 22.5
+    out_deg, trials, p = np.diff(W.indptr), n_post * k, 1.0 / n_pre
+    var = trials * p * (1 - p)
+    assert 0.9 < out_deg.var() / var < 1.1
+    edges = np.arange(13, 33, 2)
+    hist, _ = np.histogram(out_deg, bins=np.r_[-1, edges, trials + 1] - 0.5)
+    expected = np.diff(stats.binom.cdf(np.r_[-1, edges, trials + 1] - 1, trials, p)) * n_pre
+    assert stats.chisquare(hist, expected * hist.sum() / expected.sum()).pvalue > 1e-3
+    # draws with replacement: k draws of a post hit n_pre (1 - (1 - 1 / n_pre)**k) distinct pres on average
+    pairs = np.unique(np.c_[np.repeat(np.arange(n_pre), out_deg), W.indices], axis=0)
+    repeats = W.nnz - pairs.shape[0]
+    mean_repeats = n_post * (k - n_pre * (1 - (1 - p) ** k))
+    assert abs(repeats - mean_repeats) < 5 * np.sqrt(mean_repeats)
+    # multapses have independent weights (counter = slot)
+    assert abs(W.data.mean() - 1.0) < 5 * 0.25 / np.sqrt(W.nnz) and abs(W.data.std() - 0.25) < 0.01
+    same = sl.materialize(sl.Runner(_probe_net(sl.ProceduralInDegree(k), sl.Normal(1.0, 0.25), n_pre, n_post),
+                                    seed=7).plan, "P")
+    other = sl.materialize(sl.Runner(_probe_net(sl.ProceduralInDegree(k), sl.Normal(1.0, 0.25), n_pre, n_post),
+                                     seed=8).plan, "P")
+    assert (same != W).nnz == 0 and (other != W).nnz > 0
+
+
 def test_random_weights_and_jitter_moments():
     net = _probe_net(sl.ProceduralProb(0.2), sl.Normal(2.0, 0.5), 400, 500, delay=3.0, delay_std=0.5)
     plan = sl.Runner(net, seed=1).plan
@@ -79,7 +113,9 @@ def test_random_weights_and_jitter_moments():
 
 
 @pytest.mark.parametrize("conn, weight", [(sl.ProceduralProb(0.15), 1.0), (sl.ProceduralProb(0.3), sl.Uniform(0.5, 1.5)),
-                                          (sl.ProceduralOutDegree(17), sl.Normal(1.0, 0.3))])
+                                          (sl.ProceduralOutDegree(17), sl.Normal(1.0, 0.3)),
+                                          (sl.ProceduralInDegree(6), sl.Normal(1.0, 0.3)),
+                                          (sl.ProceduralInDegree(150), 0.5)])
 def test_delivered_equals_dense_propagation(conn, weight):
     rng = np.random.default_rng(5)
     n_pre, n_post = 120, 90
