@@ -98,6 +98,97 @@ def test_fixed_in_degree_exact_with_binomial_out_degrees():
     assert (same != W).nnz == 0 and (other != W).nnz > 0
 
 
+_PERMUTE = []
+
+
+def _permutation(seed, stream, m):
+    """perm(0), ..., perm(m - 1) of the in-degree's slot permutation, compiled as the engine compiles it."""
+    if not _PERMUTE:
+        import numba
+
+        from spikeloom.engines.numba import mathlib
+        halves, _, permute = make_feistel(mathlib)
+
+        @numba.njit
+        def all_of(seed, stream, m):
+            lo_bits, hi_bits = halves(m)
+            out = np.empty(m, np.int64)
+            for x in range(m):
+                out[x] = permute(seed, stream, x, m, lo_bits, hi_bits)
+            return out
+        _PERMUTE.append(all_of)
+    return _PERMUTE[0](seed, stream, m)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 97, 1024, 1025, 65537, 100_003])
+def test_slot_permutation_is_a_bijection(m):
+    for seed, stream in ((0, 0x80000000), (7, 0x80000004), (2**32 - 1, 0xFFFFFFFC)):
+        perm = _permutation(seed, stream, m)
+        np.testing.assert_array_equal(np.sort(perm), np.arange(m))
+        if m > 3:
+            assert np.mean(perm == np.arange(m)) < 0.5  # not the identity
+    if m >= 97:  # position 0 lands anywhere: uniform over keys
+        first = np.array([_permutation(s, 0x80000000, m)[0] for s in range(2000)])
+        hist = np.bincount(first * 10 // m, minlength=10)
+        assert stats.chisquare(hist).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("allow_self", [True, False])
+def test_fixed_in_degree_configurations_uniform(allow_self):
+    """Every post draws 1 of the allowed pres uniformly and independently: the 2**3 configurations of a 3-neuron
+    network (pre 2 -> post 3 with self-connections, 3 -> 3 without) are equally likely, over keys."""
+    n = 3
+    pre = sl.LIF(2 if allow_self else n, tau=10.0, V_th=1e9)
+    post = sl.LIF(n, tau=10.0, V_th=1e9) if allow_self else pre
+    projections = {f"P{c}": sl.Projection(pre, post, sl.ProceduralInDegree(1, allow_self=allow_self), 1.0, **HOLD)
+                   for c in range(250)}
+    hist = np.zeros(8, np.int64)
+    for seed in range(8):
+        plan = sl.Runner(sl.Network(pre=pre, post=post, **projections), seed=seed).plan
+        for name in projections:
+            W = sl.materialize(plan, name)
+            src = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))[np.argsort(W.indices, kind="stable")]
+            assert np.all(_in_degrees(W) == 1) and (allow_self or np.all(src != np.arange(n)))
+            # the pre of post j, relative to the allowed ones: 0 or 1
+            choice = src if allow_self else src - (src > np.arange(n))
+            hist[choice @ (2 ** np.arange(n))] += 1
+    assert stats.chisquare(hist).pvalue > 1e-3
+
+
+def test_fixed_in_degree_without_self_connections():
+    k, n = 40, 300
+    pop = sl.LIF(n, tau=10.0, V_th=1e9)
+    net = sl.Network(pop=pop, P=sl.Projection(pop, pop, sl.ProceduralInDegree(k, allow_self=False), 1.0, **HOLD))
+    W = sl.materialize(sl.Runner(net, seed=4).plan, "P")
+    assert np.all(_in_degrees(W) == k)
+    assert W.diagonal().sum() == 0
+    # out-degree of i: binomial(k (n - 1), 1 / (n - 1)) (each draw of each other post takes i w.p. 1 / (n - 1))
+    out_deg = np.diff(W.indptr)
+    var = k * (1 - 1 / (n - 1))
+    assert abs(out_deg.mean() - k) < 1e-9 and 0.8 < out_deg.var() / var < 1.2
+    # pair frequencies uniform over the off-diagonal: chi-square of pre i's hits on the posts above / below it
+    above = np.array([np.sum(W.indices[W.indptr[i]:W.indptr[i + 1]] > i) for i in range(n)])
+    expected = k * (n - 1 - np.arange(n)) / (n - 1)
+    assert stats.chisquare(above[:-1], expected[:-1] * above[:-1].sum() / expected[:-1].sum()).pvalue > 1e-3
+
+
+def test_fixed_in_degree_jittered_delays_arrive_as_materialized():
+    """Every synapse of a multapse has its own delay: the trace of g counts the synapses arrived so far."""
+    dt = 0.1
+    src = sl.SpikeGeneratorGroup(3, times=np.full(3, 1.0), indices=np.arange(3))  # emitted by step 9
+    post = sl.LIF(40, tau=10.0, V_th=1e9)
+    net = sl.Network(src=src, post=post, P=sl.Projection(src, post, sl.ProceduralInDegree(4), 1.0, delay=4.0,
+                                                         delay_std=0.8, **HOLD))
+    runner = sl.Runner(net, dt=dt, seed=1, monitors=["P.g"])
+    trace = runner.run(10.0)["P.g"]
+    d = sl.materialize(runner.plan, "P", what="delay")
+    arrival = 10 + d.data.astype(int)  # read offset floor(40 - 5 * 8) = 0 steps, then delayed by d
+    post_of = d.indices
+    expected = np.array([[np.sum((post_of == j) & (arrival <= r)) for j in range(40)] for r in range(trace.shape[0])])
+    np.testing.assert_array_equal(trace, expected)
+    assert np.unique(d.data).size > 10
+
+
 def test_random_weights_and_jitter_moments():
     net = _probe_net(sl.ProceduralProb(0.2), sl.Normal(2.0, 0.5), 400, 500, delay=3.0, delay_std=0.5)
     plan = sl.Runner(net, seed=1).plan
@@ -138,7 +229,9 @@ def _multi_area(seed=0):
         setattr(net, f"A{k}", pop)
     for h, src in enumerate(pops):
         for j, tgt in enumerate(pops):
-            setattr(net, f"P{h}{j}", sl.Projection(src, tgt, sl.ProceduralProb(0.1), 0.4 if h == j else 0.3,
+            # mixed connectors in one group: fixed in-degree (mean degree 15 as p = 0.1) within areas and 0 -> 1
+            conn = sl.ProceduralInDegree(15, allow_self=False) if h == j or (h, j) == (0, 1) else sl.ProceduralProb(0.1)
+            setattr(net, f"P{h}{j}", sl.Projection(src, tgt, conn, 0.4 if h == j else 0.3,
                                                    synapse=sl.Delta(tau_m=20.0), output=sl.CUBA(),
                                                    delay=1.0 + h + j, delay_std=0.3 if h != j else 0.0))
     return net
@@ -200,5 +293,10 @@ def test_procedural_errors():
         sl.Projection(a, b, sl.ProceduralProb(0.5), 1.0, delay=np.ones(3))
     with pytest.raises(ModelDefinitionError, match="k = 9"):
         sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralOutDegree(9), 1.0)))
+    with pytest.raises(ModelDefinitionError, match="non-negative integer"):
+        sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralInDegree(2.5), 1.0)))
+    one = sl.LIF(1)
+    with pytest.raises(ModelDefinitionError, match="without self-connections"):
+        sl.Runner(sl.Network(one=one, p=sl.Projection(one, one, sl.ProceduralInDegree(1, allow_self=False), 1.0)))
     with pytest.raises(ModelDefinitionError, match="no procedural projection"):
         sl.materialize(sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.FixedProb(0.5), 1.0))).plan, "p")
