@@ -33,7 +33,9 @@ Sampling (exact up to the 24-bit resolution of the uniform numbers):
   self-connections (``allow_self=False``, pre and post the same population) post ``j`` draws ``r`` from the
   ``n - 1`` others and takes ``r + (r >= j)``: the counts are drawn over ``n - 1`` values of ``r``, and
   neuron ``i`` collects the slots of block ``r = i`` whose post is above ``i`` and those of block ``r = i - 1``
-  whose post is below ``i`` (exact, at the cost of visiting about twice as many slots).
+  whose post is below ``i`` (exact, at the cost of visiting about twice as many slots). In-degrees are
+  exactly ``k`` and out-degrees exactly multinomial by construction; which slots a neuron owns is as random
+  as the Feistel permutation, a pseudo-random one (tests: a bijection, configurations uniform over keys).
 - weights: a number; :class:`~spikeloom.core.initializers.Uniform` ``(low, high)``: ``low + (high - low) u``;
   :class:`~spikeloom.core.initializers.Normal` ``(mean, std)``: ``mean + std z`` (Box-Muller), drawn per
   synapse with a *counter*: the target index for a probability or out-degree, the slot ``q`` for an
