@@ -101,8 +101,9 @@ def test_fixed_in_degree_exact_with_binomial_out_degrees():
 _PERMUTE = []
 
 
-def _permutation(seed, stream, m):
-    """perm(0), ..., perm(m - 1) of the in-degree's slot permutation, compiled as the engine compiles it."""
+def _permutation(seed, stream, m, count=None):
+    """perm(0), ..., perm(count - 1) (default: all m) of the in-degree's slot permutation, compiled as the
+    engine compiles it."""
     if not _PERMUTE:
         import numba
 
@@ -110,14 +111,14 @@ def _permutation(seed, stream, m):
         halves, _, permute = make_feistel(mathlib)
 
         @numba.njit
-        def all_of(seed, stream, m):
+        def first(seed, stream, m, count):
             lo_bits, hi_bits = halves(m)
-            out = np.empty(m, np.int64)
-            for x in range(m):
+            out = np.empty(count, np.int64)
+            for x in range(count):
                 out[x] = permute(seed, stream, x, m, lo_bits, hi_bits)
             return out
-        _PERMUTE.append(all_of)
-    return _PERMUTE[0](seed, stream, m)
+        _PERMUTE.append(first)
+    return _PERMUTE[0](seed, stream, m, m if count is None else count)
 
 
 @pytest.mark.parametrize("m", [1, 2, 3, 97, 1024, 1025, 65537, 100_003])
@@ -128,9 +129,18 @@ def test_slot_permutation_is_a_bijection(m):
         if m > 3:
             assert np.mean(perm == np.arange(m)) < 0.5  # not the identity
     if m >= 97:  # position 0 lands anywhere: uniform over keys
-        first = np.array([_permutation(s, 0x80000000, m)[0] for s in range(2000)])
+        first = np.array([_permutation(s, 0x80000000, m, 1)[0] for s in range(2000)])
         hist = np.bincount(first * 10 // m, minlength=10)
         assert stats.chisquare(hist).pvalue > 1e-3
+
+
+
+def test_slot_permutation_of_huge_slot_counts():
+    """Halves of 31 bits: no overflow in 64-bit unsigned arithmetic, values stay in [0, m) and distinct."""
+    for m in (2**32 + 15, 2**61 + 1, 2**62 - 1):
+        perm = _permutation(3, 0x80000000, m, 20000)
+        assert perm.min() >= 0 and perm.max() < m and np.unique(perm).size == perm.size
+        assert perm.max() > m // 2  # spread over the range, not stuck low
 
 
 @pytest.mark.parametrize("allow_self", [True, False])
