@@ -12,6 +12,7 @@ from .connectivity import FixedProb as FixedProb
 from .connectivity import FromList as FromList
 from .connectivity import FromSparse as FromSparse
 from .connectivity import OneToOne as OneToOne
+from .connectivity import ProceduralInDegree as ProceduralInDegree
 from .connectivity import ProceduralOutDegree as ProceduralOutDegree
 from .connectivity import ProceduralProb as ProceduralProb
 from .connectivity import materialize as materialize

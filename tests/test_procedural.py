@@ -1,7 +1,9 @@
 """Procedural connectivity, user operators and heterogeneous delays on the CPU engine.
 
 - the materialized connectivity has the right statistics (binomial degrees for ``ProceduralProb``, exactly k
-  distinct targets for ``ProceduralOutDegree``, weight and delay-jitter moments), with fixed seeds;
+  distinct targets for ``ProceduralOutDegree``, exactly k sources drawn with replacement for
+  ``ProceduralInDegree`` with binomial out-degrees and uniform configurations, weight and delay-jitter
+  moments), with fixed seeds; the slot permutation of the in-degree is a bijection;
 - what the compiled loop delivers equals the materialized matrix times the spike counts (dense propagation);
 - results do not depend on the run's chunking nor on the spike-monitor buffer size;
 - a single spike arrives exactly d steps later, for per-synapse stored delays, per-projection procedural
@@ -14,6 +16,7 @@ from scipy import stats
 
 import spikeloom as sl
 from spikeloom._errors import ModelDefinitionError
+from spikeloom.connectivity.procedural import make_feistel
 
 HOLD = dict(synapse=sl.Exponential(tau=1e9), output=sl.CUBA())  # g accumulates: a sum of delivered weights
 
@@ -64,6 +67,138 @@ def test_fixed_out_degree_and_self_exclusion():
     assert stats.chisquare(in_deg).pvalue > 1e-3
 
 
+def _in_degrees(W):
+    return np.bincount(W.indices, minlength=W.shape[1])  # every entry is a synapse: multapses count
+
+
+def test_fixed_in_degree_exact_with_binomial_out_degrees():
+    k, n_pre, n_post = 30, 2000, 1500
+    runner = sl.Runner(_probe_net(sl.ProceduralInDegree(k), sl.Normal(1.0, 0.25), n_pre, n_post), seed=7)
+    W = sl.materialize(runner.plan, "P")
+    assert np.all(_in_degrees(W) == k)
+    # out-degree of each pre: binomial(n_post k, 1 / n_pre), mean 22.5
+    out_deg, trials, p = np.diff(W.indptr), n_post * k, 1.0 / n_pre
+    var = trials * p * (1 - p)
+    assert 0.9 < out_deg.var() / var < 1.1
+    edges = np.arange(13, 33, 2)
+    hist, _ = np.histogram(out_deg, bins=np.r_[-1, edges, trials + 1] - 0.5)
+    expected = np.diff(stats.binom.cdf(np.r_[-1, edges, trials + 1] - 1, trials, p)) * n_pre
+    assert stats.chisquare(hist, expected * hist.sum() / expected.sum()).pvalue > 1e-3
+    # draws with replacement: k draws of a post hit n_pre (1 - (1 - 1 / n_pre)**k) distinct pres on average
+    pairs = np.unique(np.c_[np.repeat(np.arange(n_pre), out_deg), W.indices], axis=0)
+    repeats = W.nnz - pairs.shape[0]
+    mean_repeats = n_post * (k - n_pre * (1 - (1 - p) ** k))
+    assert abs(repeats - mean_repeats) < 5 * np.sqrt(mean_repeats)
+    # multapses have independent weights (counter = slot)
+    assert abs(W.data.mean() - 1.0) < 5 * 0.25 / np.sqrt(W.nnz) and abs(W.data.std() - 0.25) < 0.01
+    same = sl.materialize(sl.Runner(_probe_net(sl.ProceduralInDegree(k), sl.Normal(1.0, 0.25), n_pre, n_post),
+                                    seed=7).plan, "P")
+    other = sl.materialize(sl.Runner(_probe_net(sl.ProceduralInDegree(k), sl.Normal(1.0, 0.25), n_pre, n_post),
+                                     seed=8).plan, "P")
+    assert (same != W).nnz == 0 and (other != W).nnz > 0
+
+
+_PERMUTE = []
+
+
+def _permutation(seed, stream, m, count=None):
+    """perm(0), ..., perm(count - 1) (default: all m) of the in-degree's slot permutation, compiled as the
+    engine compiles it."""
+    if not _PERMUTE:
+        import numba
+
+        from spikeloom.engines.numba import mathlib
+        halves, _, permute = make_feistel(mathlib)
+
+        @numba.njit
+        def first(seed, stream, m, count):
+            lo_bits, hi_bits = halves(m)
+            out = np.empty(count, np.int64)
+            for x in range(count):
+                out[x] = permute(seed, stream, x, m, lo_bits, hi_bits)
+            return out
+        _PERMUTE.append(first)
+    return _PERMUTE[0](seed, stream, m, m if count is None else count)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 97, 1024, 1025, 65537, 100_003])
+def test_slot_permutation_is_a_bijection(m):
+    for seed, stream in ((0, 0x80000000), (7, 0x80000004), (2**32 - 1, 0xFFFFFFFC)):
+        perm = _permutation(seed, stream, m)
+        np.testing.assert_array_equal(np.sort(perm), np.arange(m))
+        if m > 3:
+            assert np.mean(perm == np.arange(m)) < 0.5  # not the identity
+    if m >= 97:  # position 0 lands anywhere: uniform over keys
+        first = np.array([_permutation(s, 0x80000000, m, 1)[0] for s in range(2000)])
+        hist = np.bincount(first * 10 // m, minlength=10)
+        assert stats.chisquare(hist).pvalue > 1e-3
+
+
+
+def test_slot_permutation_of_huge_slot_counts():
+    """Halves of 31 bits: no overflow in 64-bit unsigned arithmetic, values stay in [0, m) and distinct."""
+    for m in (2**32 + 15, 2**61 + 1, 2**62 - 1):
+        perm = _permutation(3, 0x80000000, m, 20000)
+        assert perm.min() >= 0 and perm.max() < m and np.unique(perm).size == perm.size
+        assert perm.max() > m // 2  # spread over the range, not stuck low
+
+
+@pytest.mark.parametrize("allow_self", [True, False])
+def test_fixed_in_degree_configurations_uniform(allow_self):
+    """Every post draws 1 of the allowed pres uniformly and independently: the 2**3 configurations of a 3-neuron
+    network (pre 2 -> post 3 with self-connections, 3 -> 3 without) are equally likely, over keys."""
+    n = 3
+    pre = sl.LIF(2 if allow_self else n, tau=10.0, V_th=1e9)
+    post = sl.LIF(n, tau=10.0, V_th=1e9) if allow_self else pre
+    projections = {f"P{c}": sl.Projection(pre, post, sl.ProceduralInDegree(1, allow_self=allow_self), 1.0, **HOLD)
+                   for c in range(250)}
+    hist = np.zeros(8, np.int64)
+    for seed in range(8):
+        plan = sl.Runner(sl.Network(pre=pre, post=post, **projections), seed=seed).plan
+        for name in projections:
+            W = sl.materialize(plan, name)
+            src = np.repeat(np.arange(W.shape[0]), np.diff(W.indptr))[np.argsort(W.indices, kind="stable")]
+            assert np.all(_in_degrees(W) == 1) and (allow_self or np.all(src != np.arange(n)))
+            # the pre of post j, relative to the allowed ones: 0 or 1
+            choice = src if allow_self else src - (src > np.arange(n))
+            hist[choice @ (2 ** np.arange(n))] += 1
+    assert stats.chisquare(hist).pvalue > 1e-3
+
+
+def test_fixed_in_degree_without_self_connections():
+    k, n = 40, 300
+    pop = sl.LIF(n, tau=10.0, V_th=1e9)
+    net = sl.Network(pop=pop, P=sl.Projection(pop, pop, sl.ProceduralInDegree(k, allow_self=False), 1.0, **HOLD))
+    W = sl.materialize(sl.Runner(net, seed=4).plan, "P")
+    assert np.all(_in_degrees(W) == k)
+    assert W.diagonal().sum() == 0
+    # out-degree of i: binomial(k (n - 1), 1 / (n - 1)) (each draw of each other post takes i w.p. 1 / (n - 1))
+    out_deg = np.diff(W.indptr)
+    var = k * (1 - 1 / (n - 1))
+    assert abs(out_deg.mean() - k) < 1e-9 and 0.8 < out_deg.var() / var < 1.2
+    # pair frequencies uniform over the off-diagonal: chi-square of pre i's hits on the posts above / below it
+    above = np.array([np.sum(W.indices[W.indptr[i]:W.indptr[i + 1]] > i) for i in range(n)])
+    expected = k * (n - 1 - np.arange(n)) / (n - 1)
+    assert stats.chisquare(above[:-1], expected[:-1] * above[:-1].sum() / expected[:-1].sum()).pvalue > 1e-3
+
+
+def test_fixed_in_degree_jittered_delays_arrive_as_materialized():
+    """Every synapse of a multapse has its own delay: the trace of g counts the synapses arrived so far."""
+    dt = 0.1
+    src = sl.SpikeGeneratorGroup(3, times=np.full(3, 1.0), indices=np.arange(3))  # emitted by step 9
+    post = sl.LIF(40, tau=10.0, V_th=1e9)
+    net = sl.Network(src=src, post=post, P=sl.Projection(src, post, sl.ProceduralInDegree(4), 1.0, delay=4.0,
+                                                         delay_std=0.8, **HOLD))
+    runner = sl.Runner(net, dt=dt, seed=1, monitors=["P.g"])
+    trace = runner.run(10.0)["P.g"]
+    d = sl.materialize(runner.plan, "P", what="delay")
+    arrival = 10 + d.data.astype(int)  # read offset floor(40 - 5 * 8) = 0 steps, then delayed by d
+    post_of = d.indices
+    expected = np.array([[np.sum((post_of == j) & (arrival <= r)) for j in range(40)] for r in range(trace.shape[0])])
+    np.testing.assert_array_equal(trace, expected)
+    assert np.unique(d.data).size > 10
+
+
 def test_random_weights_and_jitter_moments():
     net = _probe_net(sl.ProceduralProb(0.2), sl.Normal(2.0, 0.5), 400, 500, delay=3.0, delay_std=0.5)
     plan = sl.Runner(net, seed=1).plan
@@ -79,7 +214,9 @@ def test_random_weights_and_jitter_moments():
 
 
 @pytest.mark.parametrize("conn, weight", [(sl.ProceduralProb(0.15), 1.0), (sl.ProceduralProb(0.3), sl.Uniform(0.5, 1.5)),
-                                          (sl.ProceduralOutDegree(17), sl.Normal(1.0, 0.3))])
+                                          (sl.ProceduralOutDegree(17), sl.Normal(1.0, 0.3)),
+                                          (sl.ProceduralInDegree(6), sl.Normal(1.0, 0.3)),
+                                          (sl.ProceduralInDegree(150), 0.5)])
 def test_delivered_equals_dense_propagation(conn, weight):
     rng = np.random.default_rng(5)
     n_pre, n_post = 120, 90
@@ -102,7 +239,9 @@ def _multi_area(seed=0):
         setattr(net, f"A{k}", pop)
     for h, src in enumerate(pops):
         for j, tgt in enumerate(pops):
-            setattr(net, f"P{h}{j}", sl.Projection(src, tgt, sl.ProceduralProb(0.1), 0.4 if h == j else 0.3,
+            # mixed connectors in one group: fixed in-degree (mean degree 15 as p = 0.1) within areas and 0 -> 1
+            conn = sl.ProceduralInDegree(15, allow_self=False) if h == j or (h, j) == (0, 1) else sl.ProceduralProb(0.1)
+            setattr(net, f"P{h}{j}", sl.Projection(src, tgt, conn, 0.4 if h == j else 0.3,
                                                    synapse=sl.Delta(tau_m=20.0), output=sl.CUBA(),
                                                    delay=1.0 + h + j, delay_std=0.3 if h != j else 0.0))
     return net
@@ -164,5 +303,10 @@ def test_procedural_errors():
         sl.Projection(a, b, sl.ProceduralProb(0.5), 1.0, delay=np.ones(3))
     with pytest.raises(ModelDefinitionError, match="k = 9"):
         sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralOutDegree(9), 1.0)))
+    with pytest.raises(ModelDefinitionError, match="non-negative integer"):
+        sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralInDegree(2.5), 1.0)))
+    one = sl.LIF(1)
+    with pytest.raises(ModelDefinitionError, match="without self-connections"):
+        sl.Runner(sl.Network(one=one, p=sl.Projection(one, one, sl.ProceduralInDegree(1, allow_self=False), 1.0)))
     with pytest.raises(ModelDefinitionError, match="no procedural projection"):
         sl.materialize(sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.FixedProb(0.5), 1.0))).plan, "p")

@@ -12,6 +12,7 @@ from .generators import FromList as FromList
 from .generators import FromSparse as FromSparse
 from .generators import OneToOne as OneToOne
 from .operators import EventOperator as EventOperator
+from .procedural import ProceduralInDegree as ProceduralInDegree
 from .procedural import ProceduralOutDegree as ProceduralOutDegree
 from .procedural import ProceduralProb as ProceduralProb
 from .procedural import materialize as materialize

@@ -17,14 +17,31 @@ Sampling (exact up to the 24-bit resolution of the uniform numbers):
 - :class:`ProceduralOutDegree` ``(k)``: every presynaptic neuron picks exactly ``k`` distinct targets,
   uniformly (Knuth's selection sampling, algorithm S: target ``t`` is taken when
   ``u_t * 2**24 * (n - t) < (k - taken) * 2**24``; integers, so the comparison is exact on every engine).
+- :class:`ProceduralInDegree` ``(k)``: NEST's ``fixed_indegree`` with multapses: every post-synaptic neuron
+  draws exactly ``k`` presynaptic neurons uniformly *with replacement* (a pair may be drawn more than once).
+  It is generated from the presynaptic side without visiting every target: the ``M = n_post * k`` slots
+  (post ``j``, draw ``d``) are numbered ``q = j * k + d``. The number of slots owned by each presynaptic
+  neuron is Multinomial(M, uniform), drawn once at build time with numpy (``default_rng([seed, stream])``);
+  the plan keeps only its prefix sums ``C`` (``n_pre + 1`` integers: memory independent of the number of
+  synapses). Given these counts, which slots each neuron owns is a uniformly random assignment, i.e. a
+  random permutation of the slots cut into consecutive blocks: neuron ``i`` owns the slots
+  ``q = perm(C_i), ..., perm(C_{i+1} - 1)`` and targets ``q // k``, unsorted and possibly repeated. ``perm``
+  is a keyed pseudo-random bijection of [0, M) (:func:`make_feistel`): a Feistel network of 4 rounds on the
+  ``b`` bits of the smallest power of two ``2**b >= M`` (halves of ``b // 2`` and ``b - b // 2`` bits, round
+  function the counter-based hash keyed by seed and stream ``S``), with cycle walking: a value ``>= M`` is
+  permuted again until it falls in [0, M) (fewer than 2 passes on average, since ``2**b < 2 M``). Without
+  self-connections (``allow_self=False``, pre and post the same population) post ``j`` draws ``r`` from the
+  ``n - 1`` others and takes ``r + (r >= j)``: the counts are drawn over ``n - 1`` values of ``r``, and
+  neuron ``i`` collects the slots of block ``r = i`` whose post is above ``i`` and those of block ``r = i - 1``
+  whose post is below ``i`` (exact, at the cost of visiting about twice as many slots). In-degrees are
+  exactly ``k`` and out-degrees exactly multinomial by construction; which slots a neuron owns is as random
+  as the Feistel permutation, a pseudo-random one (tests: a bijection, configurations uniform over keys).
 - weights: a number; :class:`~spikeloom.core.initializers.Uniform` ``(low, high)``: ``low + (high - low) u``;
   :class:`~spikeloom.core.initializers.Normal` ``(mean, std)``: ``mean + std z`` (Box-Muller), drawn per
-  synapse with counter = target index.
+  synapse with a *counter*: the target index for a probability or out-degree, the slot ``q`` for an
+  in-degree (so the synapses of a multapse have independent weights and delays).
 - delay jitter (``delay_std`` of a procedural projection, ms): a synapse's delay is
   ``round(delay / dt + (delay_std / dt) z)`` steps, ``z`` normal and truncated to ``|z| <= 5``, clipped at 0.
-
-Fixed in-degree cannot be regenerated from the presynaptic side without visiting every target, so it is
-not offered procedurally (use the stored :class:`~spikeloom.connectivity.FixedInDegree`).
 """
 
 from __future__ import annotations
@@ -38,13 +55,17 @@ import numpy as np
 
 from .._errors import ModelDefinitionError
 from ..core.initializers import Normal, Uniform
-from ..core.random import make_random
+from ..core.random import make_hash, make_random
 
 #: connector kinds and weight kinds as stored in the plan (engine-neutral integers)
-CONN_PROB, CONN_OUT_DEGREE = 0, 1
+CONN_PROB, CONN_OUT_DEGREE, CONN_IN_DEGREE = 0, 1, 2
 WEIGHT_CONST, WEIGHT_UNIFORM, WEIGHT_NORMAL = 0, 1, 2
 #: delay jitter is truncated at this many standard deviations
 JITTER_TRUNCATION = 5.0
+#: rounds of the Feistel network that permutes the slots of a fixed in-degree
+FEISTEL_ROUNDS = 4
+#: largest number of slots (n_post * k) of a fixed in-degree: two halves of at most 31 bits each
+MAX_SLOTS = 2 ** 62
 
 
 class Procedural(abc.ABC):
@@ -59,6 +80,10 @@ class Procedural(abc.ABC):
     @abc.abstractmethod
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         """Mean number of synapses between ``n_pre`` and ``n_post`` neurons."""
+
+    def prefix_sums(self, n_pre: int, n_post: int, noself: bool, rng) -> np.ndarray | None:
+        """Per-presynaptic data drawn once at build time (see :class:`ProceduralInDegree`); None: nothing."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -96,6 +121,37 @@ class ProceduralOutDegree(Procedural):
         return float(self.k) * n_pre
 
 
+@dataclass(frozen=True)
+class ProceduralInDegree(Procedural):
+    """Every post-synaptic neuron draws exactly ``k`` presynaptic neurons uniformly with replacement (NEST's
+    ``fixed_indegree`` with multapses), regenerated at each spike from per-neuron counts drawn at build time
+    (see the module docstring). Unlike the stored :class:`~spikeloom.connectivity.FixedInDegree`, a pair
+    can be connected more than once."""
+
+    k: int
+    allow_self: bool = True
+
+    def plan_values(self, n_post):
+        if int(self.k) != self.k or self.k < 0:
+            raise ModelDefinitionError(f"ProceduralInDegree: k must be a non-negative integer, got {self.k}")
+        return CONN_IN_DEGREE, float(self.k)
+
+    def expected_synapses(self, n_pre, n_post):
+        return float(self.k) * n_post
+
+    def prefix_sums(self, n_pre, n_post, noself, rng):
+        """Prefix sums (int64, length ``n_src + 1``) of the Multinomial(n_post * k, uniform) slot counts of the
+        ``n_src = n_pre - noself`` source indices."""
+        slots, n_src = int(self.k) * n_post, n_pre - int(noself)
+        if slots >= MAX_SLOTS:
+            raise ModelDefinitionError(f"ProceduralInDegree: n_post * k = {slots} slots, at most 2**62 supported")
+        if slots and n_src < 1:
+            raise ModelDefinitionError(f"ProceduralInDegree: {n_pre} presynaptic neuron(s) cannot provide k = "
+                                       f"{self.k} sources" + (" without self-connections" if noself else ""))
+        counts = rng.multinomial(slots, np.full(n_src, 1.0 / n_src)) if n_src else np.zeros(0, np.int64)
+        return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
 def weight_values(weight, owner: str) -> tuple[int, float, float]:
     """(kind, a, b) of a procedural weight: a number, ``Uniform(low, high)`` or ``Normal(mean, std)``."""
     if isinstance(weight, Uniform):
@@ -115,19 +171,70 @@ def projection_stream(name: str) -> int:
     return (h | 0x80000000) & 0xFFFFFFFC
 
 
+def make_feistel(xp):
+    """Return ``(halves, feistel, permute)``, the keyed bijection of the slots of a fixed in-degree (integer
+    math only).
+
+    - ``halves(m) -> (lo_bits, hi_bits)``: the smallest power of two ``2**b >= m``, split into two halves;
+    - ``feistel(seed, stream, y, lo_bits, hi_bits)``: one pass of the Feistel network on [0, 2**(lo_bits +
+      hi_bits)): ``y = hi * 2**lo_bits + lo``; rounds alternately xor ``hi`` with the hash of ``lo`` and
+      ``lo`` with the hash of ``hi`` (each round is its own inverse given the other half, so the pass is a
+      bijection), round ``r`` hashing with ``bits(seed, stream, r, half)``; halves of at most 32 bits;
+    - ``permute(seed, stream, x, m, lo_bits, hi_bits)``: ``feistel`` applied to ``x`` until the value falls
+      below ``m`` (cycle walking: a bijection of [0, m) with ``halves(m)``). A vectorized engine runs the
+      same walk as a while loop over ``feistel``.
+    """
+    bits = make_hash(xp)
+    one = xp.u(1)
+
+    @xp.inline
+    def halves(m):
+        width = 0
+        while (1 << width) < m:
+            width += 1
+        return width // 2, width - width // 2
+
+    @xp.inline
+    def feistel(seed, stream, y, lo_bits, hi_bits):
+        lo_mask = (one << xp.u(lo_bits)) - one
+        hi_mask = (one << xp.u(hi_bits)) - one
+        lo = y & lo_mask
+        hi = y >> xp.u(lo_bits)
+        for r in range(FEISTEL_ROUNDS):
+            # consecutive inputs differ in lo: the first round spreads them over hi
+            if r % 2 == 0:
+                hi = hi ^ (bits(seed, stream, r, lo) & hi_mask)
+            else:
+                lo = lo ^ (bits(seed, stream, r, hi) & lo_mask)
+        return (hi << xp.u(lo_bits)) | lo
+
+    @xp.inline
+    def permute(seed, stream, x, m, lo_bits, hi_bits):
+        y = feistel(seed, stream, xp.u(x), lo_bits, hi_bits)
+        while y >= xp.u(m):
+            y = feistel(seed, stream, y, lo_bits, hi_bits)
+        return y
+
+    return halves, feistel, permute
+
+
 def make_procedural(xp):
     """Return ``(targets, weight, delay)`` written against ``xp`` (see the module docstring).
 
-    - ``targets(seed, stream, i, kind, value, n, noself, out) -> count`` writes the target indices
-      (in [0, n), increasing) of presynaptic neuron ``i`` into ``out``; ``noself`` >= 0 excludes that target;
-    - ``weight(seed, stream, i, t, kind, a, b)``;
-    - ``delay(seed, stream, i, t, mean, std, limit)``: delay in steps (``std`` = 0: ``mean`` rounded).
+    - ``targets(seed, stream, i, kind, value, n, noself, cum, cum_lo, out) -> count`` writes the *counters*
+      of the synapses of presynaptic neuron ``i`` into ``out``: for a probability or out-degree the target
+      indices (in [0, n), increasing), for an in-degree (``value = k``) the slots ``q``, whose target is
+      ``q // k`` (unsorted, repeats possible), using the prefix sums ``cum[cum_lo:]``; ``noself`` >= 0
+      excludes that target;
+    - ``weight(seed, stream, i, counter, kind, a, b)``;
+    - ``delay(seed, stream, i, counter, mean, std, limit)``: delay in steps (``std`` = 0: ``mean`` rounded).
     """
     uniform, normal = make_random(xp)
+    halves, _, permute = make_feistel(xp)
     two24 = 16777216.0
 
     @xp.inline
-    def targets(seed, stream, i, kind, value, n, noself, out):
+    def targets(seed, stream, i, kind, value, n, noself, cum, cum_lo, out):
         choices = n - 1 if noself >= 0 else n
         count = 0
         if kind == CONN_PROB:
@@ -141,7 +248,7 @@ def make_procedural(xp):
                 out[count] = t + 1 if (noself >= 0 and t >= noself) else t
                 count += 1
                 t += 1
-        else:
+        elif kind == CONN_OUT_DEGREE:
             k = int(value)
             for t in range(choices):
                 if count >= k:
@@ -149,21 +256,39 @@ def make_procedural(xp):
                 if uniform(seed, stream, i, t) * two24 * (choices - t) < (k - count) * two24:
                     out[count] = t + 1 if (noself >= 0 and t >= noself) else t
                     count += 1
+        else:
+            k = int(value)
+            slots = n * k
+            lo_bits, hi_bits = halves(slots)
+            # block r = i: every slot (with self-connections), else those whose post lies above i
+            if noself < 0 or i < choices:
+                for pos in range(cum[cum_lo + i], cum[cum_lo + i + 1]):
+                    q = permute(seed, stream, pos, slots, lo_bits, hi_bits)
+                    if noself < 0 or q // xp.u(k) > xp.u(i):
+                        out[count] = q
+                        count += 1
+            # block r = i - 1 without self-connections: the slots whose post lies below i
+            if noself >= 0 and i > 0:
+                for pos in range(cum[cum_lo + i - 1], cum[cum_lo + i]):
+                    q = permute(seed, stream, pos, slots, lo_bits, hi_bits)
+                    if q // xp.u(k) < xp.u(i):
+                        out[count] = q
+                        count += 1
         return count
 
     @xp.inline
-    def weight(seed, stream, i, t, kind, a, b):
+    def weight(seed, stream, i, counter, kind, a, b):
         if kind == WEIGHT_CONST:
             return a
         if kind == WEIGHT_UNIFORM:
-            return a + (b - a) * uniform(seed, stream + 1, i, t)
-        return a + b * normal(seed, stream + 1, i, t)
+            return a + (b - a) * uniform(seed, stream + 1, i, counter)
+        return a + b * normal(seed, stream + 1, i, counter)
 
     @xp.inline
-    def delay(seed, stream, i, t, mean, std, limit):
+    def delay(seed, stream, i, counter, mean, std, limit):
         if std == 0.0:
             return xp.floor(mean + 0.5)
-        z = xp.maximum(-JITTER_TRUNCATION, xp.minimum(JITTER_TRUNCATION, normal(seed, stream + 2, i, t)))
+        z = xp.maximum(-JITTER_TRUNCATION, xp.minimum(JITTER_TRUNCATION, normal(seed, stream + 2, i, counter)))
         return xp.maximum(0, xp.minimum(limit, xp.floor(mean + std * z + 0.5)))
 
     return targets, weight, delay
@@ -175,7 +300,11 @@ def materialize(plan, name: str, what: str = "weight"):
     ``scipy.sparse.csr_array`` of shape (n_pre, n_post), generated by the same code the CPU engine runs at
     every spike. ``what="weight"``: entries are the weights as applied to the synapse state (the projection's
     weight times its synapse's ``w_scale``); ``what="delay"``: the delay of each synapse in steps counted from
-    the step its spike is read (non-zero with jitter only; zeros are stored as explicit entries)."""
+    the step its spike is read (non-zero with jitter only; zeros are stored as explicit entries).
+
+    Every synapse is one entry: the multapses of a :class:`ProceduralInDegree` stay separate entries with the
+    same (row, column), so the array is not in canonical format; products and ``toarray()`` add them up,
+    ``sum_duplicates()`` merges them, and ``np.diff(indptr)`` / ``bincount(indices)`` count every synapse."""
     import scipy.sparse as sp
 
     if what not in ("weight", "delay"):
@@ -188,9 +317,11 @@ def materialize(plan, name: str, what: str = "weight"):
         b = {k: v[q] for k, v in op.blocks.items()}
         _, lo, hi, _ = plan.pop_index[op.pre_names[q]]
         rows, cols, vals = _block_kernel()(
-            hi - lo, b["n_post"], plan.seed, b["stream"], b["kind"], b["value"], b["noself"], b["w_kind"],
-            b["w_a"], b["w_b"], b["d_mean"], b["d_std"], b["d_limit"], what == "delay")
-        return sp.csr_array((vals, (rows, cols)), shape=(hi - lo, int(b["n_post"])))
+            hi - lo, b["n_post"], plan.seed, b["stream"], b["kind"], b["value"], b["noself"], op.cum, b["cum_lo"],
+            op.max_row, b["w_kind"], b["w_a"], b["w_b"], b["d_mean"], b["d_std"], b["d_limit"], what == "delay")
+        order = np.lexsort((cols, rows))  # stable: multapses keep their generation order
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=hi - lo))])
+        return sp.csr_array((vals[order], cols[order], indptr), shape=(hi - lo, int(b["n_post"])))
     raise ModelDefinitionError(f"materialize: no procedural projection named {name!r} in this plan")
 
 
@@ -208,19 +339,21 @@ def _block_kernel():
     targets, weight, delay = make_procedural(mathlib)
 
     @numba.njit(cache=True)
-    def block(n_pre, n_post, seed, stream, kind, value, noself, w_kind, w_a, w_b, d_mean, d_std, d_limit, delays):
-        scratch = np.zeros(max(n_post, 1), np.int64)
+    def block(n_pre, n_post, seed, stream, kind, value, noself, cum, cum_lo, max_row, w_kind, w_a, w_b, d_mean,
+              d_std, d_limit, delays):
+        scratch = np.zeros(max(max_row, 1), np.int64)
+        per_slot = int(value) if kind == CONN_IN_DEGREE else 1
         rows, cols, vals = [np.int64(0)][:0], [np.int64(0)][:0], [0.0][:0]
         for i in range(n_pre):
-            m = targets(seed, stream, i, kind, value, n_post, i if noself else -1, scratch)
+            m = targets(seed, stream, i, kind, value, n_post, i if noself else -1, cum, cum_lo, scratch)
             for c in range(m):
-                t = scratch[c]
+                counter = scratch[c]
                 rows.append(i)
-                cols.append(t)
+                cols.append(counter // per_slot)
                 if delays:
-                    vals.append(float(delay(seed, stream, i, t, d_mean, d_std, d_limit)) if d_std > 0.0 else 0.0)
+                    vals.append(float(delay(seed, stream, i, counter, d_mean, d_std, d_limit)) if d_std > 0.0 else 0.0)
                 else:
-                    vals.append(weight(seed, stream, i, t, w_kind, w_a, w_b))
+                    vals.append(weight(seed, stream, i, counter, w_kind, w_a, w_b))
         return np.array(rows), np.array(cols), np.array(vals)
 
     _KERNEL.append(block)

@@ -13,18 +13,13 @@ from __future__ import annotations
 import math
 
 
-def make_random(xp):
-    """Return ``(uniform, normal)``: ``uniform(seed, stream, step, index)`` in [0, 1), ``normal(...)`` ~ N(0, 1)."""
+def make_hash(xp):
+    """Return ``bits(seed, stream, step, index)``: 32 random bits (an unsigned integer below 2**32)."""
     c1 = xp.u(0x85EBCA6B)
     c2 = xp.u(0xC2B2AE35)
     golden = xp.u(0x9E3779B9)
     s16 = xp.u(16)
     s13 = xp.u(13)
-    s8 = xp.u(8)
-    one = xp.u(1)
-    two = xp.u(2)
-    scale = 1.0 / 16777216.0
-    two_pi = 2.0 * math.pi
 
     @xp.inline
     def fmix(h):
@@ -39,6 +34,18 @@ def make_random(xp):
         h = fmix(xp.mask(xp.u(seed) * golden + xp.u(stream)))
         h = fmix(h ^ xp.mask(xp.u(step)))
         return fmix(xp.mask(h + xp.u(index) * golden))
+
+    return bits
+
+
+def make_random(xp):
+    """Return ``(uniform, normal)``: ``uniform(seed, stream, step, index)`` in [0, 1), ``normal(...)`` ~ N(0, 1)."""
+    bits = make_hash(xp)
+    s8 = xp.u(8)
+    one = xp.u(1)
+    two = xp.u(2)
+    scale = 1.0 / 16777216.0
+    two_pi = 2.0 * math.pi
 
     @xp.inline
     def uniform(seed, stream, step, index):

@@ -321,7 +321,7 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
                  int(seg_n_arr[seg]), float(seg_values[seg].get("w_scale", 1.0)), proj_lag[p.name])
                 for p, seg in zip(members, proj_seg)]
         if members[0].storage == "procedural":
-            operator, offsets = build_procedural(rows, len(groups[pre_g].pops), pop_base, dt)
+            operator, offsets = build_procedural(rows, len(groups[pre_g].pops), pop_base, dt, seed)
         else:
             operator, offsets = build_custom(members[0], rows[0][1], rows[0][3], rows[0][4], dt, rows[0][6])
     state = {k: np.zeros(n_slots, dtype=dtype) for k in syn_t.state}

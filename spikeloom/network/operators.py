@@ -9,7 +9,8 @@ schedule names the operation ``"procedural"`` or ``"custom"`` instead of ``"proj
   ``ptr[b, p]:ptr[b, p + 1]`` lists the blocks of bucket ``b`` whose pre population is the ``p``-th of the pre
   neuron group, so a spike finds its blocks without a search. Projections with delay jitter deliver into a
   post-side ring of ``jitter_depth`` rows (one value per synapse-state slot and future step), read back into
-  the synapse state when its step comes.
+  the synapse state when its step comes. A fixed in-degree block keeps the prefix sums of its per-neuron slot
+  counts in ``cum[cum_lo:cum_lo + n_src + 1]`` (one array for all blocks; other blocks have ``cum_lo`` 0).
 - :class:`CustomOperator`: one user function (:class:`~spikeloom.connectivity.operators.EventOperator`) with
   its parameter arrays, its pre range and its target slots.
 """
@@ -24,8 +25,8 @@ from .._errors import ModelDefinitionError
 from ..connectivity.procedural import JITTER_TRUNCATION, WEIGHT_CONST, projection_stream, weight_values
 
 BLOCK_FIELDS = ("pre_lo", "slot_lo", "n_post", "kind", "value", "noself", "stream", "w_kind", "w_a", "w_b",
-                "d_mean", "d_std", "d_limit")
-_INT_FIELDS = {"pre_lo", "slot_lo", "n_post", "kind", "noself", "stream", "w_kind", "d_limit"}
+                "d_mean", "d_std", "d_limit", "cum_lo")
+_INT_FIELDS = {"pre_lo", "slot_lo", "n_post", "kind", "noself", "stream", "w_kind", "d_limit", "cum_lo"}
 
 
 @dataclass
@@ -38,12 +39,15 @@ class ProceduralBlocks:
     pre_names: list[str]  # its presynaptic population
     n_synapses: float  # expected number of synapses
     max_post: int
+    cum: np.ndarray  # prefix sums of the fixed in-degree blocks, concatenated (int64)
+    max_row: int  # most synapses one presynaptic neuron has in one block (bounds the target scratch)
 
     def engine_arrays(self, n_slots: int, dtype) -> dict[str, np.ndarray]:
         out = {f"b_{k}": v for k, v in self.blocks.items()}
         out["b_ptr"] = self.ptr
         out["b_pop_base"] = np.array([self.pop_base], np.int64)
-        out["scratch"] = np.zeros(max(self.max_post, 1), np.int64)
+        out["scratch"] = np.zeros(max(self.max_row, 1), np.int64)
+        out["cum"] = self.cum
         if self.jitter_depth:
             out["dring"] = np.zeros((self.jitter_depth, n_slots), dtype)
         return out
@@ -74,11 +78,14 @@ def read_offset(proj, dt: float, lag: int) -> int:
     return int(round(steps)) + lag
 
 
-def build_procedural(per_proj, n_pre_pops: int, pop_base: int, dt: float) -> tuple[ProceduralBlocks, np.ndarray]:
-    """Blocks of ``per_proj`` = [(projection, pre_lo, pre pop index in group, slot_lo, n_post, w_scale, lag)].
+def build_procedural(per_proj, n_pre_pops: int, pop_base: int, dt: float, seed: int
+                     ) -> tuple[ProceduralBlocks, np.ndarray]:
+    """Blocks of ``per_proj`` = [(projection, pre_lo, pre pop index in group, slot_lo, n_post, w_scale, lag)];
+    ``seed`` draws what a connector fixes at build time (the slot counts of a fixed in-degree).
 
     Returns the blocks and the read offset of every bucket."""
     rows, keys, names, total = [], [], [], 0.0
+    cums, cum_size, max_row = [np.zeros(1, np.int64)], 1, 0
     for proj, pre_lo, pre_pop, slot_lo, n_post, w_scale, lag in per_proj:
         kind, value = proj.conn.plan_values(n_post)
         w_kind, w_a, w_b = weight_values(proj.weight, f"projection {proj.name!r}")
@@ -91,8 +98,20 @@ def build_procedural(per_proj, n_pre_pops: int, pop_base: int, dt: float) -> tup
         else:
             offset, d_mean, d_limit = read_offset(proj, dt, lag), 0.0, 0
         noself = int(proj.pre is proj.post and not proj.conn.allow_self)
-        rows.append((pre_lo, slot_lo, n_post, kind, value, noself, projection_stream(proj.name), w_kind, w_a, w_b,
-                     d_mean, std, d_limit))
+        stream = projection_stream(proj.name)
+        cum = proj.conn.prefix_sums(proj.pre.n, n_post, bool(noself), np.random.default_rng([seed, stream]))
+        cum_lo = 0
+        if cum is None:
+            max_row = max(max_row, n_post)
+        else:
+            # without self-connections a neuron collects two consecutive blocks of slots
+            counts = np.diff(cum)
+            longest = counts[:-1] + counts[1:] if noself and counts.size > 1 else counts
+            max_row = max(max_row, int(longest.max(initial=0)), int(counts.max(initial=0)))
+            cums.append(cum)
+            cum_lo, cum_size = cum_size, cum_size + cum.size
+        rows.append((pre_lo, slot_lo, n_post, kind, value, noself, stream, w_kind, w_a, w_b, d_mean, std, d_limit,
+                     cum_lo))
         keys.append((offset, pre_pop))
         names.append(proj.name)
         total += proj.conn.expected_synapses(proj.pre.n, n_post)
@@ -115,8 +134,8 @@ def build_procedural(per_proj, n_pre_pops: int, pop_base: int, dt: float) -> tup
     depth = int(blocks["d_limit"][active].max()) + 1 if np.any(blocks["d_std"][active] > 0) else 0
     return ProceduralBlocks(blocks=blocks, ptr=ptr, pop_base=pop_base, jitter_depth=depth,
                             names=[names[r] for r in order], pre_names=[per_proj[r][0].pre.name for r in order],
-                            n_synapses=total,
-                            max_post=int(blocks["n_post"].max())), offsets
+                            n_synapses=total, max_post=int(blocks["n_post"].max()), cum=np.concatenate(cums),
+                            max_row=max_row), offsets
 
 
 def build_custom(proj, pre_lo: int, slot_lo: int, n_post: int, dt: float, lag: int) -> tuple[CustomOperator, np.ndarray]:

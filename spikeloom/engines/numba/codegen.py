@@ -16,6 +16,7 @@ import pathlib
 from dataclasses import dataclass, field
 
 from ..._errors import EngineError
+from ...connectivity.procedural import CONN_IN_DEGREE
 
 from ...integrators.fixed_step import TEMPLATE_NAMES, integrator_source
 from ...network.build import Plan
@@ -392,17 +393,21 @@ def _emit_procedural_op(em: _Emitter, plan: Plan, pi: int):
     em(4, f"for q in range({a('b_ptr')}[b, p], {a('b_ptr')}[b, p + 1]):")
     em(5, f"il = i - {a('b_pre_lo')}[q]")
     em(5, f"st = {a('b_stream')}[q]")
-    em(5, f"m = _ptargets(seed, st, il, {a('b_kind')}[q], {a('b_value')}[q], {a('b_n_post')}[q], "
-          f"il if {a('b_noself')}[q] else -1, {a('scratch')})")
+    em(5, f"pkind, pvalue = {a('b_kind')}[q], {a('b_value')}[q]")
+    em(5, f"m = _ptargets(seed, st, il, pkind, pvalue, {a('b_n_post')}[q], il if {a('b_noself')}[q] else -1, "
+          f"{a('cum')}, {a('b_cum_lo')}[q], {a('scratch')})")
+    # the counters of a fixed in-degree are slots, k per target; other connectors count targets
+    em(5, f"per_slot = int(pvalue) if pkind == {CONN_IN_DEGREE} else 1")
     em(5, f"base = {a('b_slot_lo')}[q]")
     em(5, f"wk, wa, wb = {a('b_w_kind')}[q], {a('b_w_a')}[q], {a('b_w_b')}[q]")
     if jitter:
         em(5, f"dm, ds, dl = {a('b_d_mean')}[q], {a('b_d_std')}[q], {a('b_d_limit')}[q]")
     em(5, "for c in range(m):")
-    em(6, f"t = {a('scratch')}[c]")
-    em(6, "w = _pweight(seed, st, il, t, wk, wa, wb)")
+    em(6, f"counter = {a('scratch')}[c]")
+    em(6, "t = counter if per_slot == 1 else counter // per_slot")
+    em(6, "w = _pweight(seed, st, il, counter, wk, wa, wb)")
     if jitter:
-        em(6, "d = _pdelay(seed, st, il, t, dm, ds, dl) if ds > 0.0 else 0")
+        em(6, "d = _pdelay(seed, st, il, counter, dm, ds, dl) if ds > 0.0 else 0")
         em(6, "if d > 0:")
         em(7, f"{a('dring')}[(s + d) % {a('dring')}.shape[0], base + t] += w")
         em(6, "else:")
