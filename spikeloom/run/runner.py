@@ -303,18 +303,12 @@ class Runner:
 
     def _jax_records(self, records: list, s_run0: int, n_steps: int) -> dict:
         """Monitor records of the JAX chunks in the layout the Numba engine writes (see ``_collect``)."""
-        cat = {k: np.concatenate([r[k] for r in records]) for k in records[0] if not k.endswith("_idx")}
+        cat = {k: np.concatenate([r[k] for r in records]) for k in records[0] if not k.startswith("mon")}
         a = {"pop_counts": cat["counts"].astype(np.int32)}
         for gi in self.spike_groups:
-            steps, cols, first = [], [], s_run0
-            for r in records:  # chunks may differ in buffer width (it grows and shrinks)
-                idx = r[f"mon{gi}_idx"]
-                step, col = np.nonzero(idx >= 0)
-                steps.append(step + first)
-                cols.append(idx[step, col])
-                first += idx.shape[0]
-            a[f"mon{gi}_t"], a[f"mon{gi}_i"] = np.concatenate(steps), np.concatenate(cols)
-            a[f"mon{gi}_n"] = np.array([a[f"mon{gi}_t"].size])
+            steps, a[f"mon{gi}_i"] = self.program.spike_events(records, gi)
+            a[f"mon{gi}_t"] = steps + s_run0
+            a[f"mon{gi}_n"] = np.array([steps.size])
         for k, (_, _, _, every, _) in enumerate(self.state_monitors):
             a[f"smon{k}_buf"] = cat[f"smon{k}"][every - 1::every][: n_steps // every]
         return a

@@ -40,6 +40,9 @@ from .mathlib import make_xp
 DELIVERY_RATE_HZ = 20.0
 #: firing rate (Hz) for which spike-monitor buffers are first sized: a chunk that overflows is redone
 MONITOR_RATE_HZ = 50.0
+#: monitored groups up to this size record a bitmap of their spikes per step (n / 8 bytes, no extraction);
+#: larger ones record the indices of up to ``monitor_capacity`` spikes per step, extracted with ``lax.top_k``
+MONITOR_BITMAP_MAX_NEURONS = 1 << 18
 
 
 def select_device(device: str | None):
@@ -102,6 +105,8 @@ class JaxProgram:
         self.capacity = {gi: default_capacity(g.n, plan.dt, DELIVERY_RATE_HZ) for gi, g in enumerate(plan.groups)}
         self.capacity.update(capacity or {})
         self.monitor_capacity = {gi: default_capacity(g.n, plan.dt, MONITOR_RATE_HZ) for gi, g in enumerate(plan.groups)}
+        self.bitmap_groups = [gi for gi in layout.spike_groups if plan.groups[gi].n <= MONITOR_BITMAP_MAX_NEURONS]
+        self.indexed_groups = [gi for gi in layout.spike_groups if gi not in self.bitmap_groups]
         self._bind_models()
         self.args = self._static_args()
         self._exe = {}
@@ -371,6 +376,9 @@ class JaxProgram:
         for gi in self.layout.spike_groups:
             ring = c[f"g{gi}_ring"]
             flags = lax.dynamic_index_in_dim(ring, s % ring.shape[0], keepdims=False)
+            if gi in self.bitmap_groups:
+                ys[f"mon{gi}_bits"] = jnp.packbits(flags != 0)
+                continue
             idx, valid = self._events(flags != 0, min(self.monitor_capacity[gi], flags.shape[0]))
             ys[f"mon{gi}_idx"] = jnp.where(valid, idx, -1).astype(jnp.int32)
             ys[f"mon{gi}_cnt"] = jnp.sum(flags != 0, dtype=jnp.int32)
@@ -391,6 +399,24 @@ class JaxProgram:
             return lax.scan(body, carry, s0 + jnp.arange(self.chunk, dtype=jnp.int32))
 
         return run
+
+    def spike_events(self, records: list, gi: int) -> tuple[np.ndarray, np.ndarray]:
+        """(step within the run, neuron index) of every recorded spike of group ``gi``, in step order, from
+        the records of consecutive chunks (bitmaps, or index buffers whose width may differ per chunk)."""
+        steps, cols, first = [], [], 0
+        for r in records:
+            if gi in self.bitmap_groups:
+                bits = np.unpackbits(r[f"mon{gi}_bits"], axis=1, count=self.plan.groups[gi].n)
+                step, col = np.nonzero(bits)
+                rows = bits.shape[0]
+            else:
+                idx = r[f"mon{gi}_idx"]
+                step, col = np.nonzero(idx >= 0)
+                col, rows = idx[step, col], idx.shape[0]
+            steps.append(step + first)
+            cols.append(col)
+            first += rows
+        return np.concatenate(steps), np.concatenate(cols)
 
     def executable(self, carry, args):
         """The chunk function compiled ahead of time for the current buffer sizes and argument shapes."""
@@ -420,7 +446,7 @@ class JaxProgram:
             new, ys = fn(carry, args, jnp.int32(s), jnp.int32(s_end))
             done = min(self.chunk, s_end - s)
             ys = {k: np.asarray(v)[:done] for k, v in ys.items()}
-            crowded = [gi for gi in self.layout.spike_groups
+            crowded = [gi for gi in self.indexed_groups
                        if ys[f"mon{gi}_cnt"].max(initial=0) > self.monitor_capacity[gi]]
             for gi in crowded:
                 self.monitor_capacity[gi] = min(self.plan.groups[gi].n, 2 * int(ys[f"mon{gi}_cnt"].max()))
@@ -439,7 +465,7 @@ class JaxProgram:
                 for gi, k in self.capacity.items():
                     if k > 2 * max(need[gi], 1) and k > default[gi]:
                         self.capacity[gi] = max(default[gi], 8 * math.ceil(1.25 * need[gi] / 8))
-                for gi in self.layout.spike_groups:
+                for gi in self.indexed_groups:
                     most, k = int(ys[f"mon{gi}_cnt"].max(initial=0)), self.monitor_capacity[gi]
                     if k > 2 * max(most, 1) and k > default_mon[gi]:
                         self.monitor_capacity[gi] = max(default_mon[gi], 8 * math.ceil(1.25 * most / 8))
