@@ -231,7 +231,6 @@ class JaxProgram:
         ring = c[f"g{pg.pre}_ring"]
         depth, k = ring.shape[0], min(self.capacity[pg.pre], ring.shape[1])
         state = c[target]
-        pad = state.shape[0]
         for b, offset in enumerate(pg.offsets):
             flags = lax.dynamic_index_in_dim(ring, (s - int(offset)) % depth, keepdims=False)
             cols = a[f"pg{pi}_col{b}"]
@@ -405,10 +404,11 @@ class JaxProgram:
         the records of consecutive chunks (bitmaps, or index buffers whose width may differ per chunk)."""
         steps, cols, first = [], [], 0
         for r in records:
-            if gi in self.bitmap_groups:
-                bits = np.unpackbits(r[f"mon{gi}_bits"], axis=1, count=self.plan.groups[gi].n)
-                step, col = np.nonzero(bits)
-                rows = bits.shape[0]
+            if gi in self.bitmap_groups:  # unpack only the non-zero bytes: most neurons are silent in a step
+                packed = r[f"mon{gi}_bits"]
+                step, byte = np.nonzero(packed)
+                row, bit = np.nonzero(np.unpackbits(packed[step, byte][:, None], axis=1))
+                step, col, rows = step[row], 8 * byte[row] + bit, packed.shape[0]
             else:
                 idx = r[f"mon{gi}_idx"]
                 step, col = np.nonzero(idx >= 0)
