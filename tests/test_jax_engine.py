@@ -88,6 +88,7 @@ def _compare_in_this_process() -> dict:
     from spikeloom.engines.jax import program
 
     program.MONITOR_BITMAP_MAX_NEURONS = 0  # spike monitors through index buffers (as large groups are)
+    program.ROW_LOOP_PLATFORMS = ()  # delivery by one padded scatter, as on a GPU
     cpu, jax = _features("cpu"), _features("jax", event_capacity=8)
     report["features"] = _same(cpu[0], jax[0], 1e-5) + _same(cpu[1], jax[1], 1e-5)
     report["features_spikes"] = int(sum(len(s) for s in cpu[0].spikes.values()))

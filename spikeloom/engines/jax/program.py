@@ -4,11 +4,12 @@ The step is the same sequence of operations as the Numba engine's generated loop
 ``docs/architecture.md``, "One step"), applied to whole arrays: ring slot cleared, the schedule's
 projection deliveries and neuron operations in order, monitors sampled at the end of the step. The model
 math comes from the same factories, bound to :mod:`.mathlib`. ``lax.scan`` runs ``chunk`` steps per call; a
-step at or past ``s_end`` is skipped by ``lax.cond``, so one compiled program serves every run length.
+step at or past ``s_end`` is computed but not kept (a select), so one compiled program serves every run length.
 
 Spike delivery is event-driven: the indices of the neurons that spiked are extracted with ``lax.top_k``
-into a buffer of ``capacity`` entries, and a loop over the spikes of the step (as many iterations as
-spikes) scatter-adds each one's padded fan-out row (ELL layout) into the synapse state. A step in which more
+into a buffer of ``capacity`` entries, and their padded fan-out rows (ELL layout) are scatter-added into
+the synapse state: on CPU by a loop with one iteration per spike, elsewhere by one scatter of all
+``capacity`` rows (a loop would launch kernels per spike on a GPU). A step in which more
 neurons spike than the buffer holds is reported, and the runner redoes the chunk with a buffer that fits
 (exact, never dropped; the cost is one recompilation). The step has no ``lax.cond``: XLA:CPU copied the
 connectivity into the branches every step, which cost more than the whole step (a ``fori_loop`` does not).
@@ -43,6 +44,8 @@ MONITOR_RATE_HZ = 50.0
 #: monitored groups up to this size record a bitmap of their spikes per step (n / 8 bytes, no extraction);
 #: larger ones record the indices of up to ``monitor_capacity`` spikes per step, extracted with ``lax.top_k``
 MONITOR_BITMAP_MAX_NEURONS = 1 << 18
+#: platforms on which spikes are delivered by a loop over the spiking rows (elsewhere: one padded scatter)
+ROW_LOOP_PLATFORMS = ("cpu",)
 
 
 def select_device(device: str | None):
@@ -242,17 +245,21 @@ class JaxProgram:
 
             # the spikes of the step, ascending, through the event buffer; a step with more than k spikes
             # is reported (``counts`` of this delivery) and the runner redoes the chunk with a larger k.
-            # One row per iteration: on XLA:CPU this beats one scatter of all k padded rows (95 -> 70 us
-            # per step for COBA 4 k), as the loop runs only as many times as neurons spiked.
             idx, valid = self._events(flags, k)
             w_const = a[f"pg{pi}_w"] if w is None else None
+            if self.platform in ROW_LOOP_PLATFORMS:
+                # one row per iteration, as many iterations as spikes: on XLA:CPU this beats one scatter of
+                # all k padded rows (95 -> 70 us per step for COBA 4 k)
+                def add_row(j, st, idx=idx, cols=cols, w=w, w_const=w_const):
+                    row = lax.dynamic_index_in_dim(cols, idx[j], keepdims=False)
+                    upd = lax.dynamic_index_in_dim(w, idx[j], keepdims=False) if w is not None else w_const
+                    return st.at[row].add(upd, mode="drop")
 
-            def add_row(j, st, idx=idx, cols=cols, w=w, w_const=w_const):
-                row = lax.dynamic_index_in_dim(cols, idx[j], keepdims=False)
-                upd = lax.dynamic_index_in_dim(w, idx[j], keepdims=False) if w is not None else w_const
-                return st.at[row].add(upd, mode="drop")
-
-            state = lax.fori_loop(0, jnp.sum(valid, dtype=jnp.int32), add_row, state)
+                state = lax.fori_loop(0, jnp.sum(valid, dtype=jnp.int32), add_row, state)
+            else:  # one scatter of the k padded rows: a loop would launch kernels per spike on a GPU
+                rows = jnp.where(valid[:, None], cols[idx], state.shape[0])
+                upd = w[idx] if w is not None else jnp.broadcast_to(w_const, rows.shape)
+                state = state.at[rows.ravel()].add(upd.ravel(), mode="drop")
             busiest[pg.pre] = jnp.maximum(busiest[pg.pre], jnp.sum(flags, dtype=jnp.int32))
         c[target] = state
 
