@@ -34,6 +34,7 @@ from ...integrators.fixed_step import integrator_source
 from ...network.build import Plan
 from ...neurons._base import argnames
 from .mathlib import make_xp
+from .procedural import OperatorKernels
 
 #: firing rate (Hz) for which the delivery buffer is sized: a step with more spikes takes more passes
 DELIVERY_RATE_HZ = 20.0
@@ -87,10 +88,6 @@ class JaxProgram:
     def __init__(self, plan: Plan, layout: JaxLayout, *, chunk: int = 2000, capacity: dict | None = None,
                  surrogate=None, device=None):
         self.plan, self.layout, self.chunk = plan, layout, int(chunk)
-        for pg in plan.pgroups:
-            if getattr(pg, "kind", "projections") != "projections":
-                raise EngineError(f"projections {sorted(pg.projections)}: {pg.kind} connectivity runs on the CPU "
-                                  "engine only so far; use engine='cpu'")
         self.dtype = np.dtype(plan.dtype)
         if self.dtype == np.float64 and not jax.config.read("jax_enable_x64"):
             jax.config.update("jax_enable_x64", True)  # float64 runs need JAX's 64-bit mode (process-wide)
@@ -101,6 +98,7 @@ class JaxProgram:
         self.capacity = {gi: default_capacity(g.n, plan.dt, DELIVERY_RATE_HZ) for gi, g in enumerate(plan.groups)}
         self.capacity.update(capacity or {})
         self.monitor_capacity = {gi: default_capacity(g.n, plan.dt, MONITOR_RATE_HZ) for gi, g in enumerate(plan.groups)}
+        self.operators = OperatorKernels(self)  # procedural connectivity and user operators
         self._bind_models()
         self.args = self._static_args()
         self._exe = {}
@@ -153,6 +151,8 @@ class JaxProgram:
                                       ).astype(np.int32)
             for k, v in pg.seg_params.items():
                 a[f"pg{pi}_c_{k}"] = np.asarray(v, dtype)[slot_seg]
+            if pg.kind != "projections":
+                continue  # no stored synapses (see self.operators)
             # padding points one past the target array: the synapse slots, or the post neurons (in_post)
             pad = plan.groups[pg.post].n if pg.synapse.in_post else n_slots
             for b in range(pg.offsets.size):
@@ -162,6 +162,7 @@ class JaxProgram:
                     a[f"pg{pi}_w{b}"] = w
             if np.ndim(pg.weight) == 0:
                 a[f"pg{pi}_w"] = np.asarray(pg.weight, dtype)
+        a.update(self.operators.static_args())
         return {k: self._put(v) for k, v in a.items()}
 
     def initial_carry(self) -> dict:
@@ -175,6 +176,7 @@ class JaxProgram:
         for pi, pg in enumerate(plan.pgroups):
             for k, v in pg.state.items():
                 c[f"pg{pi}_{k}"] = v
+        c.update(self.operators.initial_carry())
         return {k: self._put(v) for k, v in c.items()}
 
     def input_carry(self, tables: dict) -> tuple[dict, dict]:
@@ -353,12 +355,15 @@ class JaxProgram:
             ring = c[f"g{gi}_ring"]
             c[f"g{gi}_ring"] = lax.dynamic_update_slice(ring, jnp.zeros((1, g.n), ring.dtype),
                                                         (s % ring.shape[0], jnp.int32(0)))
+        extra = {}  # buffer use of the procedural operations
         for op in plan.schedule:
             if op[0] == "projections":
                 self._deliver(c, a, op[1], s, busiest)
+            elif op[0] in ("procedural", "custom"):
+                self.operators.deliver(c, a, op[1], s, busiest, extra)
             else:
                 self._neurons(c, a, op[1], op[2], op[3], s, counts)
-        ys = {"counts": jnp.stack(counts), "delivered": jnp.stack(busiest)}
+        ys = {"counts": jnp.stack(counts), "delivered": jnp.stack(busiest), **extra}
         for gi in self.layout.spike_groups:
             ring = c[f"g{gi}_ring"]
             flags = lax.dynamic_index_in_dim(ring, s % ring.shape[0], keepdims=False)
@@ -385,7 +390,7 @@ class JaxProgram:
 
     def executable(self, carry, args):
         """The chunk function compiled ahead of time for the current buffer sizes and argument shapes."""
-        key = (tuple(self.capacity.values()), tuple(self.monitor_capacity.values()),
+        key = (tuple(self.capacity.values()), tuple(self.monitor_capacity.values()), self.operators.key(),
                tuple((k, np.shape(v), str(v.dtype)) for k, v in sorted(args.items())))
         if key not in self._exe:
             zero = jnp.int32(0)
@@ -414,7 +419,7 @@ class JaxProgram:
                        if ys[f"mon{gi}_cnt"].max(initial=0) > self.monitor_capacity[gi]]
             for gi in crowded:
                 self.monitor_capacity[gi] = min(self.plan.groups[gi].n, 2 * int(ys[f"mon{gi}_cnt"].max()))
-            if not self.fits(ys["delivered"]) or crowded:
+            if not (self.fits(ys["delivered"]) & self.operators.fits(ys)) or crowded:
                 continue  # redo this chunk exactly, with the larger buffers
             carry = new
             records.append(ys)
