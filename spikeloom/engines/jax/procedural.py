@@ -51,6 +51,8 @@ from .mathlib import make_xp
 KNOWN_KINDS = (CONN_PROB, CONN_OUT_DEGREE)
 #: standard deviations of the binomial fan-out covered by the first candidate width
 WIDTH_SD = 8.0
+#: firing rate (Hz) for which the event and pair buffers are first sized (they grow when a chunk needs more)
+PAIRS_RATE_HZ = 5.0
 
 
 def _round8(x: float) -> int:
@@ -63,6 +65,17 @@ def prob_width(n_choices: int, log_q: float) -> int:
     p = 1.0 - math.exp(log_q)
     mean, sd = n_choices * p, math.sqrt(n_choices * p * (1.0 - p))
     return min(n_choices + 1, _round8(mean + WIDTH_SD * sd + 1))
+
+
+def _expected(mean: float) -> int:
+    """A first buffer size for a Poisson count of this mean: mean + 3 s.d., rounded up to a multiple of 8."""
+    return _round8(mean + 3.0 * math.sqrt(mean) + 8)
+
+
+def _priority(n: int):
+    """Keys ``n, n - 1, ..., 1`` for ``lax.top_k``: it then keeps the first valid entries in their order.
+    Float keys are much faster on XLA:CPU and exact below 2**24."""
+    return (n - jnp.arange(n)).astype(jnp.float32 if n < 2**24 else jnp.int32)
 
 
 class _Class:
@@ -116,6 +129,9 @@ class OperatorKernels:
             else:
                 c = max(c, int(choices[q]))
             layout[int(b["slot_lo"][q])] = (w, c)
+        rate = PAIRS_RATE_HZ * self.prog.plan.dt * 1e-3
+        pre_n = np.asarray([self.prog.plan.pop_index[name][2] - self.prog.plan.pop_index[name][1]
+                            for name in op.pre_names])
         classes = {}
         for q in range(active):
             classes.setdefault(layout[int(b["slot_lo"][q])], []).append(q)
@@ -125,8 +141,12 @@ class OperatorKernels:
             width_max = int(choices[qs].max()) + 1 if width else 0
             self.classes[pi].append(_Class(qs, width, width_max, n_choices, set(b["w_kind"][qs].tolist()),
                                            bool(np.any(b["d_std"][qs] > 0))))
-            self.sizes[(pi, "pairs", k)] = 64
+            self.sizes[(pi, "pairs", k)] = _expected(pre_n[qs].sum() * rate)
             self.sizes[(pi, "width", k)] = width
+        # (bucket, population) keys that hold blocks: each spike of such a population is one event
+        keys = np.diff(op.ptr, axis=1) > 0
+        pops = self.prog.plan.groups[self.prog.plan.pgroups[pi].pre].pops
+        self.sizes[(pi, "events", 0)] = _expected((keys * [hi - lo for _, lo, hi in pops]).sum() * rate)
 
     def key(self) -> tuple:
         """Part of the compiled program's key: the buffer sizes."""
@@ -163,19 +183,39 @@ class OperatorKernels:
             if pg.kind != "procedural":
                 continue
             g = plan.groups[pg.pre]
-            c[f"pg{pi}_pidx"] = np.zeros((g.ring_depth, g.n), np.int32)
+            c[f"pg{pi}_pidx"] = np.zeros((g.ring_depth, self._pidx_width(pi)), np.int32)
             c[f"pg{pi}_pcnt"] = np.zeros(g.ring_depth, np.int32)
             if pg.operator.jitter_depth:
                 c[f"pg{pi}_dring"] = np.zeros((pg.operator.jitter_depth, int(pg.seg_n.sum())), plan.dtype)
         return c
+
+    def _pidx_width(self, pi: int, now: int = 0) -> int:
+        g = self.prog.plan.groups[self.prog.plan.pgroups[pi].pre]
+        return max(now, min(self.prog.capacity[self.prog.plan.pgroups[pi].pre], g.n))
+
+    def fit_carry(self, carry: dict) -> dict:
+        """Widen the index rings to the event capacity (never narrower: their rows keep every event they
+        hold). Called before each chunk, as the capacity may have grown."""
+        carry = dict(carry)
+        for pi in self.groups:
+            name = f"pg{pi}_pidx"
+            if name in carry:
+                old = carry[name]
+                width = self._pidx_width(pi, old.shape[1])
+                if width > old.shape[1]:
+                    carry[name] = jnp.pad(old, ((0, 0), (0, width - old.shape[1])))
+                self.sizes[(pi, "ring", 0)] = width
+        return carry
 
     def fits(self, ys: dict) -> bool:
         """Grow the pair buffers and candidate widths that were too small in a chunk; return whether all fit."""
         ok = True
         for key in list(self.sizes):
             pi, what, k = key
+            if what == "ring":
+                continue
             seen = int(np.max(ys[f"pg{pi}_{what}{k}"], initial=0))
-            if what == "pairs" and seen > self.sizes[key]:
+            if what in ("pairs", "events") and seen > self.sizes[key]:
                 self.sizes[key], ok = _round8(1.25 * seen), False
             elif what == "width" and seen:
                 self.sizes[key], ok = min(2 * self.sizes[key], self.classes[pi][k].width_max), False
@@ -211,39 +251,39 @@ class OperatorKernels:
 
         # 1. the events of the newest slot any bucket reads, into the index ring
         ring, pidx, pcnt = c[f"g{pg.pre}_ring"], c[f"pg{pi}_pidx"], c[f"pg{pi}_pcnt"]
-        depth, n = ring.shape
-        k = min(prog.capacity[pg.pre], n)
+        depth, width = ring.shape[0], pidx.shape[1]
         row = (s - int(pg.offsets.min())) % depth
         flags = lax.dynamic_index_in_dim(ring, row, keepdims=False)
-        idx, _ = prog._events(flags, k)
+        idx, _ = prog._events(flags, min(prog.capacity[pg.pre], width))
         count = jnp.sum(flags, dtype=jnp.int32)
         busiest[pg.pre] = jnp.maximum(busiest[pg.pre], count)
         pidx = lax.dynamic_update_slice(pidx, idx.astype(jnp.int32)[None, :], (row, jnp.int32(0)))
         pcnt = pcnt.at[row].set(count)
         c[f"pg{pi}_pidx"], c[f"pg{pi}_pcnt"] = pidx, pcnt
 
-        # 2. (bucket, event, block) triples in the CPU engine's order
+        # 2. (bucket, event) pairs whose population has blocks in the bucket, in the CPU engine's order, then
+        # (bucket, event, block) triples
         rows = (s - jnp.asarray(pg.offsets, jnp.int32)) % depth
-        ev = pidx[rows, :k]  # (buckets, k)
-        ev_ok = jnp.arange(k)[None, :] < pcnt[rows][:, None]
+        ev = pidx[rows]  # (buckets, width)
         pop = a[f"pg{pi}_pop"][ev]
         ptr = a[f"pg{pi}_b_ptr"]
         lo = jnp.take_along_axis(ptr, pop, axis=1)
-        hi = jnp.take_along_axis(ptr, pop + 1, axis=1)
+        n_blocks = jnp.take_along_axis(ptr, pop + 1, axis=1) - lo
+        has = ((jnp.arange(width)[None, :] < pcnt[rows][:, None]) & (n_blocks > 0)).ravel()
+        ys[f"pg{pi}_events0"] = jnp.sum(has, dtype=jnp.int32)
+        vals, sel = lax.top_k(jnp.where(has, _priority(has.shape[0]), 0), min(self.sizes[(pi, "events", 0)], has.shape[0]))
+        ev, lo, n_blocks = ev.ravel()[sel], lo.ravel()[sel], jnp.where(vals > 0, n_blocks.ravel()[sel], 0)
         n_q = max(int(np.diff(op.ptr, axis=1).max(initial=0)), 1)
-        q = lo[..., None] + jnp.arange(n_q, dtype=jnp.int32)
-        ok = (ev_ok[..., None] & (q < hi[..., None])).ravel()
-        q = jnp.minimum(q, a[f"pg{pi}_b_class"].shape[0] - 1).ravel()
-        ev = jnp.broadcast_to(ev[..., None], (rows.shape[0], k, n_q)).ravel()
+        j = jnp.arange(n_q, dtype=jnp.int32)[None, :]
+        ok = (j < n_blocks[:, None]).ravel()
+        q = jnp.minimum(lo[:, None] + j, a[f"pg{pi}_b_class"].shape[0] - 1).ravel()
+        ev = jnp.broadcast_to(ev[:, None], (ev.shape[0], n_q)).ravel()
         cls = a[f"pg{pi}_b_class"][q]
-        total = ok.shape[0]
-        prio_dtype = jnp.float32 if total < 2**24 else jnp.int32  # float keys are faster; exact below 2**24
-        prio = (total - jnp.arange(total)).astype(prio_dtype)
+        prio = _priority(ok.shape[0])
         for kc, klass in enumerate(self.classes[pi]):
             mine = ok & (cls == kc)
             ys[f"pg{pi}_pairs{kc}"] = jnp.sum(mine, dtype=jnp.int32)
-            m = min(self.sizes[(pi, "pairs", kc)], total)
-            vals, sel = lax.top_k(jnp.where(mine, prio, 0), m)
+            vals, sel = lax.top_k(jnp.where(mine, prio, 0), min(self.sizes[(pi, "pairs", kc)], ok.shape[0]))
             state, dring, short = self._pairs(a, pi, klass, kc, s, ev[sel], q[sel], vals > 0, state, dring)
             ys[f"pg{pi}_width{kc}"] = short
         c[target] = state

@@ -409,6 +409,7 @@ class JaxProgram:
         while s < s_end:
             t0 = time.perf_counter()
             before = len(self._exe)
+            carry = self.operators.fit_carry(carry)
             fn = self.executable(carry, args)
             if len(self._exe) > before:
                 compile_s += time.perf_counter() - t0
