@@ -107,6 +107,7 @@ class JaxProgram:
     def _bind_models(self):
         xp = self.xp
         self.uniform, self.normal = make_random(xp)
+        self.noise = self._noise()
         self.fn = {}
         for gi, g in enumerate(self.plan.groups):
             m = g.model
@@ -128,6 +129,14 @@ class JaxProgram:
                 "decay_args": argnames(pg.synapse.decay(xp)), "cond_args": argnames(pg.synapse.conductance(xp)),
                 "out_args": argnames(pg.output.current(xp)),
             }
+
+    def _noise(self):
+        """The normal draw ``xi`` of noisy neurons. The CPU engine draws it in float64 (its scalar ``xp``) and
+        the model mixes it into float32 arithmetic, which then rounds once at the store; with JAX's 64-bit mode
+        on, this engine does the same, so noisy float32 runs agree bit for bit."""
+        if self.dtype == np.float64 or not jax.config.read("jax_enable_x64"):
+            return lambda *key: self.normal(*key).astype(self.dtype)
+        return make_random(make_xp(np.float64))[1]
 
     # ---- arrays: constants of the run (arguments, never baked into the program) --------------------------
     def _put(self, x):
@@ -310,7 +319,7 @@ class JaxProgram:
             step = s.astype(jnp.uint32)
             wanted = set(f["tr_args"]) | set(f.get("int_args", ()))
             if "xi" in wanted:
-                names["xi"] = (self.normal(a["seed"], 2 * gi, step, index).astype(self.dtype) if g.uses_noise
+                names["xi"] = (self.noise(a["seed"], 2 * gi, step, index) if g.uses_noise
                                else jnp.zeros(hi - lo, self.dtype))
             if "u01" in wanted:
                 names["u01"] = self.uniform(a["seed"], 2 * gi + 1, step, index)
