@@ -6,7 +6,9 @@ the authors' per-synapse jitter) in fresh processes, BrainPy's just-in-time-conn
 model side by side (``peers/brainpy_joglekar2018.py``, if its virtual environment exists), and the scale-up
 rows ``--scale K`` (neurons x K, in-degree kept) with their peak memory. Prints a markdown table.
 
-    python benchmarks/joglekar2018.py [--scales 1,10] [--scale-duration 100] [--no-peer]
+    python benchmarks/joglekar2018.py [--scales 1,10] [--scale-duration 100] [--no-peer] [--jax-duration 100]
+
+``--jax-duration MS`` adds the JAX engine (CPU) with fixed delays for that many ms (0: skipped; it is slow on CPU).
 
 Large scales run ``--scale-duration`` ms only and BrainPy ``--peer-duration`` ms (steps/s compare the speeds).
 """
@@ -23,10 +25,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 BRAINPY = ROOT / ".peers" / "brainpy" / "bin" / "python"
 
 
-def spikeloom_run(duration, scale=1, delays="fixed", serial=False):
+def spikeloom_run(duration, scale=1, delays="fixed", serial=False, engine="cpu"):
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, "-m", "spikeloom.cli", "run", "joglekar2018", "--duration", str(duration), "--scale",
-               str(scale), "--delays", delays, "--out", out, "--no-plot"]
+               str(scale), "--delays", delays, "--out", out, "--no-plot", "--engine", engine]
         proc = subprocess.run(cmd + (["--serial"] if serial else []), capture_output=True, text=True, check=True)
         return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -38,6 +40,7 @@ def main():
     ap.add_argument("--scale-duration", type=float, default=100.0)
     ap.add_argument("--peer-duration", type=float, default=100.0, help="BrainPy runs this many ms (it is slow)")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--jax-duration", type=float, default=0.0, help="also run the JAX engine (CPU) this many ms")
     ap.add_argument("--serial", action="store_true", help="one thread (better on a loaded machine)")
     args = ap.parse_args()
     rows = []
@@ -46,6 +49,11 @@ def main():
         steps = args.duration / r["dt_ms"]
         rows.append((f"spikeloom, K = 1, {delays} delays", r["n_neurons"], r["n_synapses"], args.duration,
                      r["compile_s"], r["run_s"], steps / r["run_s"], r["peak_rss_mb"], r["rate_hz_by_area"]["V1"]))
+    if args.jax_duration > 0:
+        r = spikeloom_run(args.jax_duration, 1, "fixed", args.serial, engine="jax")
+        rows.append(("spikeloom JAX engine (CPU), K = 1, fixed delays", r["n_neurons"], r["n_synapses"],
+                     args.jax_duration, r["compile_s"], r["run_s"], args.jax_duration / r["dt_ms"] / r["run_s"],
+                     r["peak_rss_mb"], r["rate_hz_by_area"]["V1"]))
     peer = None
     python = os.environ.get("BRAINPY_PYTHON", str(BRAINPY))
     if not args.no_peer and pathlib.Path(python).exists():

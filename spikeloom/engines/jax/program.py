@@ -36,6 +36,7 @@ from ...integrators.fixed_step import integrator_source
 from ...network.build import Plan
 from ...neurons._base import argnames
 from .mathlib import make_xp
+from .procedural import OperatorKernels
 
 #: firing rate (Hz) for which the delivery buffer is sized: a step with more spikes takes more passes
 DELIVERY_RATE_HZ = 20.0
@@ -94,10 +95,6 @@ class JaxProgram:
     def __init__(self, plan: Plan, layout: JaxLayout, *, chunk: int = 2000, capacity: dict | None = None,
                  surrogate=None, device=None):
         self.plan, self.layout, self.chunk = plan, layout, int(chunk)
-        for pg in plan.pgroups:
-            if getattr(pg, "kind", "projections") != "projections":
-                raise EngineError(f"projections {sorted(pg.projections)}: {pg.kind} connectivity runs on the CPU "
-                                  "engine only so far; use engine='cpu'")
         self.dtype = np.dtype(plan.dtype)
         if self.dtype == np.float64 and not jax.config.read("jax_enable_x64"):
             jax.config.update("jax_enable_x64", True)  # float64 runs need JAX's 64-bit mode (process-wide)
@@ -110,6 +107,7 @@ class JaxProgram:
         self.monitor_capacity = {gi: default_capacity(g.n, plan.dt, MONITOR_RATE_HZ) for gi, g in enumerate(plan.groups)}
         self.bitmap_groups = [gi for gi in layout.spike_groups if plan.groups[gi].n <= MONITOR_BITMAP_MAX_NEURONS]
         self.indexed_groups = [gi for gi in layout.spike_groups if gi not in self.bitmap_groups]
+        self.operators = OperatorKernels(self)  # procedural connectivity and user operators
         self._bind_models()
         self.args = self._static_args()
         self._exe = {}
@@ -118,6 +116,7 @@ class JaxProgram:
     def _bind_models(self):
         xp = self.xp
         self.uniform, self.normal = make_random(xp)
+        self.noise = self._noise()
         self.fn = {}
         for gi, g in enumerate(self.plan.groups):
             m = g.model
@@ -139,6 +138,14 @@ class JaxProgram:
                 "decay_args": argnames(pg.synapse.decay(xp)), "cond_args": argnames(pg.synapse.conductance(xp)),
                 "out_args": argnames(pg.output.current(xp)),
             }
+
+    def _noise(self):
+        """The normal draw ``xi`` of noisy neurons. The CPU engine draws it in float64 (its scalar ``xp``) and
+        the model mixes it into float32 arithmetic, which then rounds once at the store; with JAX's 64-bit mode
+        on, this engine does the same, so noisy float32 runs agree bit for bit."""
+        if self.dtype == np.float64 or not jax.config.read("jax_enable_x64"):
+            return lambda *key: self.normal(*key).astype(self.dtype)
+        return make_random(make_xp(np.float64))[1]
 
     # ---- arrays: constants of the run (arguments, never baked into the program) --------------------------
     def _put(self, x):
@@ -162,6 +169,8 @@ class JaxProgram:
                                       ).astype(np.int32)
             for k, v in pg.seg_params.items():
                 a[f"pg{pi}_c_{k}"] = np.asarray(v, dtype)[slot_seg]
+            if pg.kind != "projections":
+                continue  # no stored synapses (see self.operators)
             # padding points one past the target array: the synapse slots, or the post neurons (in_post)
             pad = plan.groups[pg.post].n if pg.synapse.in_post else n_slots
             for b in range(pg.offsets.size):
@@ -171,6 +180,7 @@ class JaxProgram:
                     a[f"pg{pi}_w{b}"] = w
             if np.ndim(pg.weight) == 0:
                 a[f"pg{pi}_w"] = np.asarray(pg.weight, dtype)
+        a.update(self.operators.static_args())
         return {k: self._put(v) for k, v in a.items()}
 
     def initial_carry(self) -> dict:
@@ -184,6 +194,7 @@ class JaxProgram:
         for pi, pg in enumerate(plan.pgroups):
             for k, v in pg.state.items():
                 c[f"pg{pi}_{k}"] = v
+        c.update(self.operators.initial_carry())
         return {k: self._put(v) for k, v in c.items()}
 
     def input_carry(self, tables: dict) -> tuple[dict, dict]:
@@ -326,7 +337,7 @@ class JaxProgram:
             step = s.astype(jnp.uint32)
             wanted = set(f["tr_args"]) | set(f.get("int_args", ()))
             if "xi" in wanted:
-                names["xi"] = (self.normal(a["seed"], 2 * gi, step, index).astype(self.dtype) if g.uses_noise
+                names["xi"] = (self.noise(a["seed"], 2 * gi, step, index) if g.uses_noise
                                else jnp.zeros(hi - lo, self.dtype))
             if "u01" in wanted:
                 names["u01"] = self.uniform(a["seed"], 2 * gi + 1, step, index)
@@ -373,12 +384,15 @@ class JaxProgram:
             ring = c[f"g{gi}_ring"]
             c[f"g{gi}_ring"] = lax.dynamic_update_slice(ring, jnp.zeros((1, g.n), ring.dtype),
                                                         (s % ring.shape[0], jnp.int32(0)))
+        extra = {}  # buffer use of the procedural operations
         for op in plan.schedule:
             if op[0] == "projections":
                 self._deliver(c, a, op[1], s, busiest)
+            elif op[0] in ("procedural", "custom"):
+                self.operators.deliver(c, a, op[1], s, busiest, extra)
             else:
                 self._neurons(c, a, op[1], op[2], op[3], s, counts)
-        ys = {"counts": jnp.stack(counts), "delivered": jnp.stack(busiest)}
+        ys = {"counts": jnp.stack(counts), "delivered": jnp.stack(busiest), **extra}
         for gi in self.layout.spike_groups:
             ring = c[f"g{gi}_ring"]
             flags = lax.dynamic_index_in_dim(ring, s % ring.shape[0], keepdims=False)
@@ -427,7 +441,7 @@ class JaxProgram:
 
     def executable(self, carry, args):
         """The chunk function compiled ahead of time for the current buffer sizes and argument shapes."""
-        key = (tuple(self.capacity.values()), tuple(self.monitor_capacity.values()),
+        key = (tuple(self.capacity.values()), tuple(self.monitor_capacity.values()), self.operators.key(),
                tuple((k, np.shape(v), str(v.dtype)) for k, v in sorted(args.items())))
         if key not in self._exe:
             zero = jnp.int32(0)
@@ -447,6 +461,7 @@ class JaxProgram:
         while s < s_end:
             t0 = time.perf_counter()
             before = len(self._exe)
+            carry = self.operators.fit_carry(carry)
             fn = self.executable(carry, args)
             if len(self._exe) > before:
                 compile_s += time.perf_counter() - t0
@@ -457,7 +472,7 @@ class JaxProgram:
                        if ys[f"mon{gi}_cnt"].max(initial=0) > self.monitor_capacity[gi]]
             for gi in crowded:
                 self.monitor_capacity[gi] = min(self.plan.groups[gi].n, 2 * int(ys[f"mon{gi}_cnt"].max()))
-            if not self.fits(ys["delivered"]) or crowded:
+            if not (self.fits(ys["delivered"]) & self.operators.fits(ys)) or crowded:
                 continue  # redo this chunk exactly, with the larger buffers
             carry = new
             records.append(ys)

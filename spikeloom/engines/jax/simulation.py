@@ -44,6 +44,9 @@ class Simulation:
                                        f"spike monitors {self.runner.spike_pops} or use Runner")
         self.n_steps = steps_of(float(duration), dt, "duration")
         prog = self.runner.program
+        if prog.operators.groups:  # their buffers grow by redoing chunks, which a pure function cannot
+            raise ModelDefinitionError("Simulation does not take procedural connectivity or user operators "
+                                       f"(projection groups {prog.operators.groups}); use Runner(engine='jax')")
         prog.chunk = self.n_steps
         tables = self.runner._input_tables(self.runner.default_inputs, self.n_steps)
         inp_carry, inp_args = prog.input_carry(tables)

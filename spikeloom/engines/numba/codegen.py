@@ -405,7 +405,8 @@ def _emit_procedural_op(em: _Emitter, plan: Plan, pi: int):
     em(5, "for c in range(m):")
     em(6, f"counter = {a('scratch')}[c]")
     em(6, "t = counter if per_slot == 1 else counter // per_slot")
-    em(6, "w = _pweight(seed, st, il, counter, wk, wa, wb)")
+    # rounded to the run's float type before it is added, like stored weights (and as the JAX engine adds it)
+    em(6, f"w = np.{plan.dtype.name}(_pweight(seed, st, il, counter, wk, wa, wb))")
     if jitter:
         em(6, "d = _pdelay(seed, st, il, counter, dm, ds, dl) if ds > 0.0 else 0")
         em(6, "if d > 0:")

@@ -1,0 +1,348 @@
+"""Procedural connectivity and user event operators on the JAX engine (the ``"procedural"`` and ``"custom"``
+operations of a plan, see :mod:`spikeloom.network.operators`).
+
+The synapses are regenerated exactly as the CPU engine regenerates them (:mod:`spikeloom.connectivity.procedural`):
+the same counter-based numbers, keyed by the same ``(seed, stream, presynaptic index, counter)``, logarithms and
+weights in float64, weights rounded to the run's float type before they are added, additions in the same order.
+So spike trains agree bit for bit with the CPU engine. Per step, for one projection group:
+
+1. *Events.* The spikes of the ring slot that the smallest read offset reaches are extracted once
+   (``JaxProgram._events``) into an index ring ``pidx`` (one row per ring slot, as wide as the pre group; only
+   the first ``capacity`` entries of a row are written) with their count ``pcnt``; every offset bucket then
+   reads its row of that ring instead of searching the flags again.
+2. *Pairs.* Each (bucket, event, block of the event's population in that bucket) is a pair; the valid pairs
+   of each *class* (below) are compacted in their order (bucket, event ascending, block) with ``lax.top_k``
+   into a buffer of ``pairs`` rows.
+3. *Candidates.* A pair of a ``ProceduralProb`` block draws ``width`` geometric gaps at counters ``0 ..
+   width - 1``; positions are cumulative sums (an associative scan), those below the number of choices are
+   its targets. ``width`` covers the mean plus 8 s.d. of the binomial fan-out; a pair whose last position is
+   still a target may have more, and the chunk is redone with twice the width. A ``ProceduralOutDegree``
+   block runs Knuth's selection sampling over every target (a scan over the targets, vectorized over pairs):
+   target ``t`` is taken when ``count < k - floor(u24 (n - t) / 2**24)``, the integer form of the CPU
+   engine's comparison.
+4. *Delivery.* Weights (constant, uniform or normal) and, with jitter, delays are drawn per target; a
+   scatter-add in pair-then-target order adds the weights to the synapse state (delay 0) or to the post-side
+   ring ``dring[(s + d) mod depth]``, which is drained into the state at the start of the operation.
+
+A class groups the blocks whose target slot ranges share one candidate layout (``width`` of the
+probability blocks, number of choices of the out-degree blocks); every slot range belongs to one class, so
+each slot receives its additions in the CPU engine's order. Buffers that were too small (events, pairs,
+width) are reported per step and the runner redoes the chunk with larger ones; nothing is dropped.
+
+A user operator (:class:`~spikeloom.connectivity.EventOperator`) gets the due spikes as a boolean array over
+its presynaptic population and returns the increment of the target state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from ..._errors import EngineError
+from ...connectivity.procedural import CONN_OUT_DEGREE, CONN_PROB, JITTER_TRUNCATION, WEIGHT_NORMAL, WEIGHT_UNIFORM
+from ...core.random import make_random
+from .mathlib import make_xp
+
+#: connector kinds this module regenerates
+KNOWN_KINDS = (CONN_PROB, CONN_OUT_DEGREE)
+#: standard deviations of the binomial fan-out covered by the first candidate width
+WIDTH_SD = 8.0
+#: firing rate (Hz) for which the event and pair buffers are first sized (they grow when a chunk needs more)
+PAIRS_RATE_HZ = 5.0
+
+
+def _round8(x: float) -> int:
+    return 8 * max(1, math.ceil(x / 8))
+
+
+def prob_width(n_choices: int, log_q: float) -> int:
+    """Candidates per pair for a ``ProceduralProb`` block: mean + 8 s.d. of Binomial(n, p), plus one to see
+    the end of the row, at most ``n + 1``."""
+    p = 1.0 - math.exp(log_q)
+    mean, sd = n_choices * p, math.sqrt(n_choices * p * (1.0 - p))
+    return min(n_choices + 1, _round8(mean + WIDTH_SD * sd + 1))
+
+
+def _expected(mean: float) -> int:
+    """A first buffer size for a Poisson count of this mean: mean + 3 s.d., rounded up to a multiple of 8."""
+    return _round8(mean + 3.0 * math.sqrt(mean) + 8)
+
+
+def _priority(n: int):
+    """Keys ``n, n - 1, ..., 1`` for ``lax.top_k``: it then keeps the first valid entries in their order.
+    Float keys are much faster on XLA:CPU and exact below 2**24."""
+    return (n - jnp.arange(n)).astype(jnp.float32 if n < 2**24 else jnp.int32)
+
+
+class _Class:
+    """Blocks of a projection group that share one candidate layout."""
+
+    def __init__(self, blocks: np.ndarray, width: int, width_max: int, choices: int, w_kinds: set, jitter: bool):
+        self.blocks, self.width, self.width_max, self.choices = blocks, width, width_max, choices
+        self.w_kinds, self.jitter = w_kinds, jitter
+
+
+class OperatorKernels:
+    """The procedural and custom operations of a plan, bound to one :class:`~.program.JaxProgram`."""
+
+    def __init__(self, program):
+        self.prog, plan = program, program.plan
+        self.groups = [pi for pi, pg in enumerate(plan.pgroups) if pg.kind in ("procedural", "custom")]
+        for pi in self.groups:
+            pg = plan.pgroups[pi]
+            if pg.kind == "custom" and pg.operator.jax is None:
+                raise EngineError(f"projection group {pi} ({sorted(pg.projections)}): its EventOperator has no jax "
+                                  "function, which the JAX engine needs (EventOperator(jax=...))")
+            if pg.kind == "procedural":
+                kinds = set(np.unique(pg.operator.blocks["kind"]).tolist()) - set(KNOWN_KINDS)
+                if kinds:
+                    raise EngineError(f"projections {sorted(pg.projections)}: procedural connector kind {sorted(kinds)} "
+                                      "has no JAX kernel yet; use engine='cpu'")
+        if self.groups and program.differentiable:
+            raise EngineError("procedural connectivity and user operators have no surrogate-gradient form; "
+                              "run them without a surrogate")
+        if self.groups and not jax.config.read("jax_enable_x64"):
+            # the regenerated synapses need float64 logs and weights, as on the CPU engine (process-wide switch)
+            jax.config.update("jax_enable_x64", True)
+        self.uniform, self.normal = make_random(make_xp(np.float64))
+        self.classes: dict[int, list[_Class]] = {}
+        self.sizes: dict[tuple, int] = {}
+        for pi in self.groups:
+            if plan.pgroups[pi].kind == "procedural":
+                self._classify(pi)
+
+    # ---- layout ---------------------------------------------------------------------------------------------
+    def _classify(self, pi: int):
+        op = self.prog.plan.pgroups[pi].operator
+        b = op.blocks
+        active = int(op.ptr[-1, -1])  # blocks past this one (zero weight) are never visited
+        choices = b["n_post"] - b["noself"]
+        layout = {}  # slot_lo -> (prob width, out-degree choices)
+        for q in range(active):
+            w, c = layout.get(int(b["slot_lo"][q]), (0, 0))
+            if b["kind"][q] == CONN_PROB:
+                w = max(w, prob_width(int(choices[q]), float(b["value"][q])))
+            else:
+                c = max(c, int(choices[q]))
+            layout[int(b["slot_lo"][q])] = (w, c)
+        rate = PAIRS_RATE_HZ * self.prog.plan.dt * 1e-3
+        pre_n = np.asarray([self.prog.plan.pop_index[name][2] - self.prog.plan.pop_index[name][1]
+                            for name in op.pre_names])
+        classes = {}
+        for q in range(active):
+            classes.setdefault(layout[int(b["slot_lo"][q])], []).append(q)
+        self.classes[pi] = []
+        for k, ((width, n_choices), qs) in enumerate(sorted(classes.items())):
+            qs = np.asarray(qs)
+            width_max = int(choices[qs].max()) + 1 if width else 0
+            self.classes[pi].append(_Class(qs, width, width_max, n_choices, set(b["w_kind"][qs].tolist()),
+                                           bool(np.any(b["d_std"][qs] > 0))))
+            self.sizes[(pi, "pairs", k)] = _expected(pre_n[qs].sum() * rate)
+            self.sizes[(pi, "width", k)] = width
+        # (bucket, population) keys that hold blocks: each spike of such a population is one event
+        keys = np.diff(op.ptr, axis=1) > 0
+        pops = self.prog.plan.groups[self.prog.plan.pgroups[pi].pre].pops
+        self.sizes[(pi, "events", 0)] = _expected((keys * [hi - lo for _, lo, hi in pops]).sum() * rate)
+
+    def key(self) -> tuple:
+        """Part of the compiled program's key: the buffer sizes."""
+        return tuple(sorted(self.sizes.items()))
+
+    def static_args(self) -> dict:
+        plan, a = self.prog.plan, {}
+        for pi in self.groups:
+            pg = plan.pgroups[pi]
+            op = pg.operator
+            if pg.kind == "custom":
+                for k, p in enumerate(op.params):
+                    a[f"pg{pi}_cp{k}"] = p
+                continue
+            b = op.blocks
+            for f in ("pre_lo", "slot_lo", "kind", "noself", "w_kind", "d_limit"):
+                a[f"pg{pi}_b_{f}"] = b[f].astype(np.int32)
+            a[f"pg{pi}_b_choices"] = (b["n_post"] - b["noself"]).astype(np.int32)
+            a[f"pg{pi}_b_stream"] = b["stream"].astype(np.uint32)
+            for f in ("value", "w_a", "w_b", "d_mean", "d_std"):
+                a[f"pg{pi}_b_{f}"] = b[f].astype(np.float64)
+            a[f"pg{pi}_b_ptr"] = op.ptr.astype(np.int32)
+            cls = np.full(max(len(op.names), 1), -1, np.int32)
+            for k, c in enumerate(self.classes[pi]):
+                cls[c.blocks] = k
+            a[f"pg{pi}_b_class"] = cls
+            a[f"pg{pi}_pop"] = (plan.groups[pg.pre].pop_ids - op.pop_base).astype(np.int32)
+        return a
+
+    def initial_carry(self) -> dict:
+        plan, c = self.prog.plan, {}
+        for pi in self.groups:
+            pg = plan.pgroups[pi]
+            if pg.kind != "procedural":
+                continue
+            g = plan.groups[pg.pre]
+            c[f"pg{pi}_pidx"] = np.zeros((g.ring_depth, self._pidx_width(pi)), np.int32)
+            c[f"pg{pi}_pcnt"] = np.zeros(g.ring_depth, np.int32)
+            if pg.operator.jitter_depth:
+                c[f"pg{pi}_dring"] = np.zeros((pg.operator.jitter_depth, int(pg.seg_n.sum())), plan.dtype)
+        return c
+
+    def _pidx_width(self, pi: int, now: int = 0) -> int:
+        g = self.prog.plan.groups[self.prog.plan.pgroups[pi].pre]
+        return max(now, min(self.prog.capacity[self.prog.plan.pgroups[pi].pre], g.n))
+
+    def fit_carry(self, carry: dict) -> dict:
+        """Widen the index rings to the event capacity (never narrower: their rows keep every event they
+        hold). Called before each chunk, as the capacity may have grown."""
+        carry = dict(carry)
+        for pi in self.groups:
+            name = f"pg{pi}_pidx"
+            if name in carry:
+                old = carry[name]
+                width = self._pidx_width(pi, old.shape[1])
+                if width > old.shape[1]:
+                    carry[name] = jnp.pad(old, ((0, 0), (0, width - old.shape[1])))
+                self.sizes[(pi, "ring", 0)] = width
+        return carry
+
+    def fits(self, ys: dict) -> bool:
+        """Grow the pair buffers and candidate widths that were too small in a chunk; return whether all fit."""
+        ok = True
+        for key in list(self.sizes):
+            pi, what, k = key
+            if what == "ring":
+                continue
+            seen = int(np.max(ys[f"pg{pi}_{what}{k}"], initial=0))
+            if what in ("pairs", "events") and seen > self.sizes[key]:
+                self.sizes[key], ok = _round8(1.25 * seen), False
+            elif what == "width" and seen:
+                self.sizes[key], ok = min(2 * self.sizes[key], self.classes[pi][k].width_max), False
+        return ok
+
+    # ---- one step -------------------------------------------------------------------------------------------
+    def deliver(self, c, a, pi, s, busiest, ys):
+        if self.prog.plan.pgroups[pi].kind == "custom":
+            self._custom(c, a, pi, s)
+        else:
+            self._procedural(c, a, pi, s, busiest, ys)
+
+    def _custom(self, c, a, pi, s):
+        pg = self.prog.plan.pgroups[pi]
+        op = pg.operator
+        ring = c[f"g{pg.pre}_ring"]
+        flags = lax.dynamic_index_in_dim(ring, (s - int(pg.offsets[0])) % ring.shape[0], keepdims=False)
+        params = [a[f"pg{pi}_cp{k}"] for k in range(len(op.params))]
+        inc = op.jax(flags[op.pre_lo:op.pre_hi], s, a["seed"], *params)
+        target = f"pg{pi}_{pg.synapse.spike_target}"
+        c[target] = c[target].at[op.slot_lo:op.slot_lo + op.n_post].add(jnp.asarray(inc).astype(self.prog.dtype))
+
+    def _procedural(self, c, a, pi, s, busiest, ys):
+        prog, pg = self.prog, self.prog.plan.pgroups[pi]
+        op = pg.operator
+        target = f"pg{pi}_{pg.synapse.spike_target}"
+        state = c[target]
+        dring = c.get(f"pg{pi}_dring")
+        if dring is not None:  # jittered spikes due now, then the row is free for step s + depth
+            row = s % dring.shape[0]
+            state = state + lax.dynamic_index_in_dim(dring, row, keepdims=False)
+            dring = lax.dynamic_update_slice(dring, jnp.zeros((1, dring.shape[1]), dring.dtype), (row, jnp.int32(0)))
+
+        # 1. the events of the newest slot any bucket reads, into the index ring
+        ring, pidx, pcnt = c[f"g{pg.pre}_ring"], c[f"pg{pi}_pidx"], c[f"pg{pi}_pcnt"]
+        depth, width = ring.shape[0], pidx.shape[1]
+        row = (s - int(pg.offsets.min())) % depth
+        flags = lax.dynamic_index_in_dim(ring, row, keepdims=False)
+        idx, _ = prog._events(flags, min(prog.capacity[pg.pre], width))
+        count = jnp.sum(flags, dtype=jnp.int32)
+        busiest[pg.pre] = jnp.maximum(busiest[pg.pre], count)
+        pidx = lax.dynamic_update_slice(pidx, idx.astype(jnp.int32)[None, :], (row, jnp.int32(0)))
+        pcnt = pcnt.at[row].set(count)
+        c[f"pg{pi}_pidx"], c[f"pg{pi}_pcnt"] = pidx, pcnt
+
+        # 2. (bucket, event) pairs whose population has blocks in the bucket, in the CPU engine's order, then
+        # (bucket, event, block) triples
+        rows = (s - jnp.asarray(pg.offsets, jnp.int32)) % depth
+        ev = pidx[rows]  # (buckets, width)
+        pop = a[f"pg{pi}_pop"][ev]
+        ptr = a[f"pg{pi}_b_ptr"]
+        lo = jnp.take_along_axis(ptr, pop, axis=1)
+        n_blocks = jnp.take_along_axis(ptr, pop + 1, axis=1) - lo
+        has = ((jnp.arange(width)[None, :] < pcnt[rows][:, None]) & (n_blocks > 0)).ravel()
+        ys[f"pg{pi}_events0"] = jnp.sum(has, dtype=jnp.int32)
+        vals, sel = lax.top_k(jnp.where(has, _priority(has.shape[0]), 0), min(self.sizes[(pi, "events", 0)], has.shape[0]))
+        ev, lo, n_blocks = ev.ravel()[sel], lo.ravel()[sel], jnp.where(vals > 0, n_blocks.ravel()[sel], 0)
+        n_q = max(int(np.diff(op.ptr, axis=1).max(initial=0)), 1)
+        j = jnp.arange(n_q, dtype=jnp.int32)[None, :]
+        ok = (j < n_blocks[:, None]).ravel()
+        q = jnp.minimum(lo[:, None] + j, a[f"pg{pi}_b_class"].shape[0] - 1).ravel()
+        ev = jnp.broadcast_to(ev[:, None], (ev.shape[0], n_q)).ravel()
+        cls = a[f"pg{pi}_b_class"][q]
+        prio = _priority(ok.shape[0])
+        for kc, klass in enumerate(self.classes[pi]):
+            mine = ok & (cls == kc)
+            ys[f"pg{pi}_pairs{kc}"] = jnp.sum(mine, dtype=jnp.int32)
+            vals, sel = lax.top_k(jnp.where(mine, prio, 0), min(self.sizes[(pi, "pairs", kc)], ok.shape[0]))
+            state, dring, short = self._pairs(a, pi, klass, kc, s, ev[sel], q[sel], vals > 0, state, dring)
+            ys[f"pg{pi}_width{kc}"] = short
+        c[target] = state
+        if dring is not None:
+            c[f"pg{pi}_dring"] = dring
+
+    def _pairs(self, a, pi, klass: _Class, kc: int, s, i, q, valid, state, dring):
+        """Targets, weights and delays of ``pairs`` (presynaptic neuron ``i``, block ``q``) of one class,
+        scatter-added in pair order; returns the new state and ring and whether a row needed more width."""
+        b = lambda f: a[f"pg{pi}_b_{f}"][q][:, None]  # noqa: E731  (one value per pair, broadcast over targets)
+        seed = a["seed"]
+        il = (i - b("pre_lo")[:, 0]).astype(jnp.uint32)[:, None]
+        stream, choices, noself = b("stream"), b("choices"), b("noself")
+        parts, short = [], jnp.zeros((), bool)
+        if klass.width:
+            width = self.sizes[(pi, "width", kc)]
+            cnt = jnp.arange(width, dtype=jnp.uint32)[None, :]
+            u = self.uniform(seed, stream, il, cnt)
+            n_ch = choices.astype(jnp.float64)
+            gap = jnp.minimum(jnp.floor(jnp.log(1.0 - u) / b("value")), n_ch)
+            pos = lax.associative_scan(jnp.add, gap + 1.0, axis=1) - 1.0  # integers, exact in float64
+            prob = valid[:, None] & (b("kind") == CONN_PROB)
+            short = jnp.any(prob[:, 0] & (pos[:, -1] < n_ch[:, 0]))
+            inside = prob & (pos < n_ch)
+            parts.append((jnp.where(inside, pos, 0.0).astype(jnp.int32), inside))
+        if klass.choices:
+            t = jnp.arange(klass.choices, dtype=jnp.int32)[None, :]
+            u24 = (self.uniform(seed, stream, il, t.astype(jnp.uint32)) * 16777216.0)
+            # taken iff u24 (n - t) < (k - count) 2**24, i.e. count < k - floor(u24 (n - t) / 2**24): exact integers
+            thr = b("value").astype(jnp.int32) - jnp.floor(u24 * (choices - t) / 16777216.0).astype(jnp.int32)
+            thr = jnp.where(t < choices, thr, 0)
+
+            def take(count, th):
+                hit = count < th
+                return count + hit, hit
+
+            _, hits = lax.scan(take, jnp.zeros(thr.shape[0], jnp.int32), thr.T)
+            parts.append((jnp.broadcast_to(t, thr.shape), valid[:, None] & (b("kind") == CONN_OUT_DEGREE) & hits.T))
+        t = jnp.concatenate([p[0] for p in parts], axis=1)
+        keep = jnp.concatenate([p[1] for p in parts], axis=1)
+        t = t + ((noself > 0) & (t >= il.astype(jnp.int32))).astype(jnp.int32)
+        tu = t.astype(jnp.uint32)
+        w_kind, w_a, w_b = b("w_kind"), b("w_a"), b("w_b")
+        w = jnp.broadcast_to(w_a, t.shape)
+        if WEIGHT_UNIFORM in klass.w_kinds:
+            w = jnp.where(w_kind == WEIGHT_UNIFORM, w_a + (w_b - w_a) * self.uniform(seed, stream + 1, il, tu), w)
+        if WEIGHT_NORMAL in klass.w_kinds:
+            w = jnp.where(w_kind == WEIGHT_NORMAL, w_a + w_b * self.normal(seed, stream + 1, il, tu), w)
+        w = w.astype(state.dtype)  # rounded to the run's type before it is added, as on the CPU engine
+        slot = b("slot_lo") + t
+        pad = state.shape[0]
+        if klass.jitter:
+            d_std = b("d_std")
+            z = jnp.clip(self.normal(seed, stream + 2, il, tu), -JITTER_TRUNCATION, JITTER_TRUNCATION)
+            d = jnp.clip(jnp.floor(b("d_mean") + d_std * z + 0.5), 0, b("d_limit").astype(jnp.float64))
+            d = jnp.where(d_std > 0.0, d, 0.0).astype(jnp.int32)
+            later = keep & (d > 0)
+            rows = jnp.where(later, (s + d) % dring.shape[0], dring.shape[0])
+            dring = dring.at[rows.ravel(), slot.ravel()].add(w.ravel(), mode="drop")
+            keep = keep & (d == 0)
+        state = state.at[jnp.where(keep, slot, pad).ravel()].add(w.ravel(), mode="drop")
+        return state, dring, short
