@@ -19,15 +19,24 @@ So spike trains agree bit for bit with the CPU engine. Per step, for one project
    still a target may have more, and the chunk is redone with twice the width. A ``ProceduralOutDegree``
    block runs Knuth's selection sampling over every target (a scan over the targets, vectorized over pairs):
    target ``t`` is taken when ``count < k - floor(u24 (n - t) / 2**24)``, the integer form of the CPU
-   engine's comparison.
-4. *Delivery.* Weights (constant, uniform or normal) and, with jitter, delays are drawn per target; a
-   scatter-add in pair-then-target order adds the weights to the synapse state (delay 0) or to the post-side
-   ring ``dring[(s + d) mod depth]``, which is drained into the state at the start of the operation.
+   engine's comparison. A ``ProceduralInDegree`` block takes the positions ``cum[cum_lo + i] ..
+   cum[cum_lo + i + 1] - 1`` of its prefix sums, padded to the most slots one source owns in the class (known
+   at build time, so never short), and without self-connections those of source ``i - 1`` after them; each
+   position is permuted by the CPU engine's Feistel network (:func:`~spikeloom.connectivity.procedural.make_feistel`
+   bound to ``jax.numpy``), cycle walking as a ``lax.while_loop`` until every slot is below ``n_post * k``
+   (:func:`permute_slots`; 64-bit words when a block has ``2**32`` slots or more). Slot ``q`` is kept as on the
+   CPU engine (without self-connections: post above ``i`` in the own block, below ``i`` in block ``i - 1``);
+   its target is ``q // k`` and its counter ``q``.
+4. *Delivery.* Weights (constant, uniform or normal) and, with jitter, delays are drawn per synapse (counter:
+   the target, or the slot of an in-degree); a scatter-add in pair-then-candidate order adds the weights to
+   the synapse state (delay 0) or to the post-side ring ``dring[(s + d) mod depth]``, which is drained into
+   the state at the start of the operation.
 
 A class groups the blocks whose target slot ranges share one candidate layout (``width`` of the
-probability blocks, number of choices of the out-degree blocks); every slot range belongs to one class, so
-each slot receives its additions in the CPU engine's order. Buffers that were too small (events, pairs,
-width) are reported per step and the runner redoes the chunk with larger ones; nothing is dropped.
+probability blocks, number of choices of the out-degree blocks, slots per source of the in-degree blocks);
+every slot range belongs to one class, so each slot receives its additions in the CPU engine's order. Buffers
+that were too small (events, pairs, width) are reported per step and the runner redoes the chunk with larger
+ones; nothing is dropped.
 
 A user operator (:class:`~spikeloom.connectivity.EventOperator`) gets the due spikes as a boolean array over
 its presynaptic population and returns the increment of the target state.
@@ -43,12 +52,13 @@ import numpy as np
 from jax import lax
 
 from ..._errors import EngineError
-from ...connectivity.procedural import CONN_OUT_DEGREE, CONN_PROB, JITTER_TRUNCATION, WEIGHT_NORMAL, WEIGHT_UNIFORM
+from ...connectivity.procedural import (CONN_IN_DEGREE, CONN_OUT_DEGREE, CONN_PROB, JITTER_TRUNCATION, WEIGHT_NORMAL,
+                                        WEIGHT_UNIFORM, make_feistel)
 from ...core.random import make_random
 from .mathlib import make_xp
 
 #: connector kinds this module regenerates
-KNOWN_KINDS = (CONN_PROB, CONN_OUT_DEGREE)
+KNOWN_KINDS = (CONN_PROB, CONN_OUT_DEGREE, CONN_IN_DEGREE)
 #: standard deviations of the binomial fan-out covered by the first candidate width
 WIDTH_SD = 8.0
 #: firing rate (Hz) for which the event and pair buffers are first sized (they grow when a chunk needs more)
@@ -78,11 +88,38 @@ def _priority(n: int):
     return (n - jnp.arange(n)).astype(jnp.float32 if n < 2**24 else jnp.int32)
 
 
+def _slot_counts(blocks: dict) -> np.ndarray:
+    """``n_post * k`` slots of every fixed in-degree block, 0 for the other kinds."""
+    return np.where(blocks["kind"] == CONN_IN_DEGREE, blocks["n_post"] * blocks["value"].astype(np.int64), 0)
+
+
+def _wide_xp():
+    """The JAX namespace with 64-bit unsigned words, reduced modulo 2**32 where the hash needs it (as the CPU
+    engine computes): for blocks of ``2**32`` slots or more, whose numbers do not fit in 32 bits."""
+    xp = make_xp(np.float64)
+    xp.u = lambda x: x.astype(jnp.uint64) if hasattr(x, "astype") else jnp.uint64(x)
+    xp.mask = lambda x: x & jnp.uint64(0xFFFFFFFF)
+    return xp
+
+
+def permute_slots(feistel, seed, stream, pos, m, lo_bits, hi_bits, live):
+    """``permute`` of :func:`~spikeloom.connectivity.procedural.make_feistel`, vectorized: one Feistel pass on
+    every position, then passes on the values still ``>= m`` until all ``live`` ones are below ``m`` (cycle
+    walking as a ``lax.while_loop``; entries not ``live`` must hold a value below ``2**(lo_bits + hi_bits)``)."""
+    step = lambda y: feistel(seed, stream, y, lo_bits, hi_bits)  # noqa: E731
+    out = lambda y: live & (y >= m)  # noqa: E731
+    return lax.while_loop(lambda y: jnp.any(out(y)), lambda y: jnp.where(out(y), step(y), y), step(pos))
+
+
 class _Class:
     """Blocks of a projection group that share one candidate layout."""
 
-    def __init__(self, blocks: np.ndarray, width: int, width_max: int, choices: int, w_kinds: set, jitter: bool):
+    def __init__(self, blocks: np.ndarray, width: int, width_max: int, choices: int, slots: int, two_sources: bool,
+                 wide: bool, w_kinds: set, jitter: bool):
         self.blocks, self.width, self.width_max, self.choices = blocks, width, width_max, choices
+        # fixed in-degree: candidates per source block of slots, whether a neuron reads two blocks (no
+        # self-connections), whether slot numbers need more than 32 bits
+        self.slots, self.two_sources, self.wide = slots, two_sources, wide
         self.w_kinds, self.jitter = w_kinds, jitter
 
 
@@ -109,6 +146,8 @@ class OperatorKernels:
             # the regenerated synapses need float64 logs and weights, as on the CPU engine (process-wide switch)
             jax.config.update("jax_enable_x64", True)
         self.uniform, self.normal = make_random(make_xp(np.float64))
+        self.halves, narrow, _ = make_feistel(make_xp(np.float64))
+        self.feistel = {False: narrow, True: make_feistel(_wide_xp())[1]}
         self.classes: dict[int, list[_Class]] = {}
         self.sizes: dict[tuple, int] = {}
         for pi in self.groups:
@@ -121,25 +160,31 @@ class OperatorKernels:
         b = op.blocks
         active = int(op.ptr[-1, -1])  # blocks past this one (zero weight) are never visited
         choices = b["n_post"] - b["noself"]
-        layout = {}  # slot_lo -> (prob width, out-degree choices)
-        for q in range(active):
-            w, c = layout.get(int(b["slot_lo"][q]), (0, 0))
-            if b["kind"][q] == CONN_PROB:
-                w = max(w, prob_width(int(choices[q]), float(b["value"][q])))
-            else:
-                c = max(c, int(choices[q]))
-            layout[int(b["slot_lo"][q])] = (w, c)
-        rate = PAIRS_RATE_HZ * self.prog.plan.dt * 1e-3
         pre_n = np.asarray([self.prog.plan.pop_index[name][2] - self.prog.plan.pop_index[name][1]
                             for name in op.pre_names])
+        layout = {}  # slot_lo -> (prob width, out-degree choices, in-degree slots of one source)
+        for q in range(active):
+            w, c, d = layout.get(int(b["slot_lo"][q]), (0, 0, 0))
+            if b["kind"][q] == CONN_PROB:
+                w = max(w, prob_width(int(choices[q]), float(b["value"][q])))
+            elif b["kind"][q] == CONN_OUT_DEGREE:
+                c = max(c, int(choices[q]))
+            else:
+                cum_lo = int(b["cum_lo"][q])
+                d = max(d, 1, int(np.diff(op.cum[cum_lo:cum_lo + pre_n[q] - b["noself"][q] + 1]).max(initial=0)))
+            layout[int(b["slot_lo"][q])] = (w, c, d)
+        rate = PAIRS_RATE_HZ * self.prog.plan.dt * 1e-3
+        slots = _slot_counts(b)
         classes = {}
         for q in range(active):
             classes.setdefault(layout[int(b["slot_lo"][q])], []).append(q)
         self.classes[pi] = []
-        for k, ((width, n_choices), qs) in enumerate(sorted(classes.items())):
+        for k, ((width, n_choices, n_slots), qs) in enumerate(sorted(classes.items())):
             qs = np.asarray(qs)
             width_max = int(choices[qs].max()) + 1 if width else 0
-            self.classes[pi].append(_Class(qs, width, width_max, n_choices, set(b["w_kind"][qs].tolist()),
+            indeg = qs[b["kind"][qs] == CONN_IN_DEGREE]
+            self.classes[pi].append(_Class(qs, width, width_max, n_choices, n_slots, bool(np.any(b["noself"][indeg])),
+                                           bool(np.any(slots[indeg] >= 2**32)), set(b["w_kind"][qs].tolist()),
                                            bool(np.any(b["d_std"][qs] > 0))))
             self.sizes[(pi, "pairs", k)] = _expected(pre_n[qs].sum() * rate)
             self.sizes[(pi, "width", k)] = width
@@ -162,9 +207,13 @@ class OperatorKernels:
                     a[f"pg{pi}_cp{k}"] = p
                 continue
             b = op.blocks
-            for f in ("pre_lo", "slot_lo", "kind", "noself", "w_kind", "d_limit"):
+            for f in ("pre_lo", "slot_lo", "kind", "noself", "w_kind", "d_limit", "cum_lo"):
                 a[f"pg{pi}_b_{f}"] = b[f].astype(np.int32)
             a[f"pg{pi}_b_choices"] = (b["n_post"] - b["noself"]).astype(np.int32)
+            slots = _slot_counts(b)
+            a[f"pg{pi}_b_slots"] = slots
+            a[f"pg{pi}_b_halves"] = np.asarray([self.halves(int(m)) for m in slots], np.int32).reshape(-1, 2)
+            a[f"pg{pi}_cum"] = op.cum.astype(np.int64)
             a[f"pg{pi}_b_stream"] = b["stream"].astype(np.uint32)
             for f in ("value", "w_a", "w_b", "d_mean", "d_std"):
                 a[f"pg{pi}_b_{f}"] = b[f].astype(np.float64)
@@ -297,7 +346,13 @@ class OperatorKernels:
         seed = a["seed"]
         il = (i - b("pre_lo")[:, 0]).astype(jnp.uint32)[:, None]
         stream, choices, noself = b("stream"), b("choices"), b("noself")
+        # parts: (target, counter, kept); the counter of a probability or out-degree synapse is its target
         parts, short = [], jnp.zeros((), bool)
+
+        def by_target(t, kept):
+            t = t + ((noself > 0) & (t >= il.astype(jnp.int32))).astype(jnp.int32)
+            return t, t.astype(jnp.uint32), kept
+
         if klass.width:
             width = self.sizes[(pi, "width", kc)]
             cnt = jnp.arange(width, dtype=jnp.uint32)[None, :]
@@ -308,7 +363,7 @@ class OperatorKernels:
             prob = valid[:, None] & (b("kind") == CONN_PROB)
             short = jnp.any(prob[:, 0] & (pos[:, -1] < n_ch[:, 0]))
             inside = prob & (pos < n_ch)
-            parts.append((jnp.where(inside, pos, 0.0).astype(jnp.int32), inside))
+            parts.append(by_target(jnp.where(inside, pos, 0.0).astype(jnp.int32), inside))
         if klass.choices:
             t = jnp.arange(klass.choices, dtype=jnp.int32)[None, :]
             u24 = (self.uniform(seed, stream, il, t.astype(jnp.uint32)) * 16777216.0)
@@ -321,11 +376,13 @@ class OperatorKernels:
                 return count + hit, hit
 
             _, hits = lax.scan(take, jnp.zeros(thr.shape[0], jnp.int32), thr.T)
-            parts.append((jnp.broadcast_to(t, thr.shape), valid[:, None] & (b("kind") == CONN_OUT_DEGREE) & hits.T))
+            parts.append(by_target(jnp.broadcast_to(t, thr.shape),
+                                   valid[:, None] & (b("kind") == CONN_OUT_DEGREE) & hits.T))
+        if klass.slots:
+            parts.append(self._in_degree(a, pi, klass, q, il.astype(jnp.int64), valid))
         t = jnp.concatenate([p[0] for p in parts], axis=1)
-        keep = jnp.concatenate([p[1] for p in parts], axis=1)
-        t = t + ((noself > 0) & (t >= il.astype(jnp.int32))).astype(jnp.int32)
-        tu = t.astype(jnp.uint32)
+        tu = jnp.concatenate([p[1] for p in parts], axis=1)
+        keep = jnp.concatenate([p[2] for p in parts], axis=1)
         w_kind, w_a, w_b = b("w_kind"), b("w_a"), b("w_b")
         w = jnp.broadcast_to(w_a, t.shape)
         if WEIGHT_UNIFORM in klass.w_kinds:
@@ -346,3 +403,31 @@ class OperatorKernels:
             keep = keep & (d == 0)
         state = state.at[jnp.where(keep, slot, pad).ravel()].add(w.ravel(), mode="drop")
         return state, dring, short
+
+    def _in_degree(self, a, pi, klass: _Class, q, il, valid):
+        """(target, counter, kept) of the ``ProceduralInDegree`` pairs: the permuted slots of source block
+        ``il`` (its post above ``il`` without self-connections), then, without self-connections, those of block
+        ``il - 1`` whose post lies below ``il``; each block padded to ``klass.slots``, in the CPU engine's order."""
+        g = lambda f: a[f"pg{pi}_b_{f}"][q][:, None]  # noqa: E731
+        cum, cum_lo, noself, k = a[f"pg{pi}_cum"], g("cum_lo"), g("noself") > 0, g("value").astype(jnp.int64)
+        mine = valid[:, None] & (g("kind") == CONN_IN_DEGREE)
+        j = jnp.arange(klass.slots, dtype=jnp.int64)[None, :]
+        sources = [(il, mine & (~noself | (il < g("choices"))))]
+        if klass.two_sources:
+            sources.append((il - 1, mine & noself & (il > 0)))
+        pos, inside = [], []
+        for r, on in sources:
+            lo = cum[jnp.clip(cum_lo + r, 0, cum.shape[0] - 1)]
+            hi = cum[jnp.clip(cum_lo + r + 1, 0, cum.shape[0] - 1)]
+            inside.append(on & (lo + j < hi))
+            pos.append(jnp.where(inside[-1], lo + j, 0))  # padding permutes 0: every walk ends
+        pos, inside = jnp.concatenate(pos, axis=1), jnp.concatenate(inside, axis=1)
+        word = jnp.uint64 if klass.wide else jnp.uint32
+        halves = a[f"pg{pi}_b_halves"][q]
+        slot = permute_slots(self.feistel[klass.wide], a["seed"], g("stream"), pos.astype(word),
+                             g("slots").astype(word), halves[:, :1], halves[:, 1:], inside).astype(jnp.int64)
+        post = slot // jnp.maximum(k, 1)
+        # own block: every slot, or without self-connections those whose post is above il; block il - 1: below
+        above = jnp.concatenate([~noself | (post[:, :klass.slots] > il)] +
+                                ([post[:, klass.slots:] < il] if klass.two_sources else []), axis=1)
+        return post.astype(jnp.int32), slot.astype(jnp.uint32), inside & above
