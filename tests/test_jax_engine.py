@@ -139,6 +139,25 @@ def test_vmap_over_input_current_equals_separate_runs():
     assert len({int(r.sum()) for r in np.asarray(batch)}) == len(currents)
 
 
+def test_simulation_applies_every_spike_of_a_crowded_step():
+    # all 40 neurons spike in the same steps, five times the default event buffer: a pure function cannot
+    # redo a chunk, so Simulation must deliver them all (the Runner does, by redoing the chunk)
+    from spikeloom.engines.jax import Simulation
+
+    def net():
+        n = sl.Network()
+        n.E = sl.LIF(40, V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0, tau_ref=2.0, init={"V": -50.5})
+        n.EE = sl.Projection(n.E, n.E, sl.FixedProb(0.5), 0.05, synapse=sl.Exponential(tau=5.0),
+                             output=sl.COBA(E=0.0), delay=0.5)
+        return n
+
+    sim = Simulation(net(), duration=50.0, inputs={"E": 10.5}, seed=4)
+    got = np.asarray(sim()["counts"]["E"])
+    ref = sl.Runner(net(), seed=4, engine="jax", inputs={"E": 10.5}, progress=False).run(50.0).spike_counts["E"]
+    assert ref.max() == 40
+    np.testing.assert_array_equal(got, ref)
+
+
 def test_fitting_example_reduces_the_loss():
     sys.path.insert(0, str(HERE.parents[1] / "examples"))
     try:

@@ -147,7 +147,8 @@ class OperatorKernels:
             jax.config.update("jax_enable_x64", True)
         self.uniform, self.normal = make_random(make_xp(np.float64))
         self.halves, narrow, _ = make_feistel(make_xp(np.float64))
-        self.feistel = {False: narrow, True: make_feistel(_wide_xp())[1]}
+        # 64-bit words exist only in JAX's 64-bit mode, switched on above when there is anything to run
+        self.feistel = {False: narrow, True: make_feistel(_wide_xp())[1] if self.groups else None}
         self.classes: dict[int, list[_Class]] = {}
         self.sizes: dict[tuple, int] = {}
         for pi in self.groups:

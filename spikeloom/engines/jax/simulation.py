@@ -29,7 +29,9 @@ class Simulation:
 
     With a ``surrogate`` (see :mod:`.surrogate`) spikes are floats carrying pseudo-gradients and every
     synapse is processed each step (dense, differentiable); without one the run is event-driven and only
-    ``vmap`` applies. Other arguments as for :class:`~spikeloom.run.Runner`.
+    ``vmap`` applies, with event buffers as large as each group (the Runner redoes a chunk whose buffer
+    overflowed; a pure function cannot, and must not drop a spike). Other arguments as for
+    :class:`~spikeloom.run.Runner`.
     """
 
     def __init__(self, net, *, duration: float, dt: float = 0.1, seed: int = 0, inputs: dict | None = None,
@@ -48,6 +50,8 @@ class Simulation:
             raise ModelDefinitionError("Simulation does not take procedural connectivity or user operators "
                                        f"(projection groups {prog.operators.groups}); use Runner(engine='jax')")
         prog.chunk = self.n_steps
+        if surrogate is None:  # a pure function cannot redo a chunk: the event buffers hold every neuron
+            prog.capacity = {gi: g.n for gi, g in enumerate(self.runner.plan.groups)}
         tables = self.runner._input_tables(self.runner.default_inputs, self.n_steps)
         inp_carry, inp_args = prog.input_carry(tables)
         self._carry = {**self.runner.carry, **inp_carry}
