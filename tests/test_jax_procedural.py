@@ -10,15 +10,14 @@ switched off at start).
 """
 
 import json
-import os
 import pathlib
-import subprocess
 import sys
 
 import numpy as np
 import pytest
 
 import spikeloom as sl
+from conftest import compare_in_fresh_process
 
 HERE = pathlib.Path(__file__).resolve()
 
@@ -134,12 +133,7 @@ def _compare_in_this_process() -> dict:
 
 @pytest.fixture(scope="module")
 def comparison():
-    env = dict(os.environ)
-    env.pop("XLA_FLAGS", None)
-    proc = subprocess.run([sys.executable, str(HERE), "compare"], capture_output=True, text=True, env=env,
-                          timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return compare_in_fresh_process(HERE)
 
 
 @pytest.mark.parametrize("case", [f"{c}_float32" for c in CASES] + ["prob_uniform_jitter_noself_float64"])
