@@ -8,11 +8,10 @@ distance of the membrane current to its threshold (pA).
 
 import os
 
-import jax
 import jax.numpy as jnp
 
 from spikeloom.dynapse import DynapSE
-from spikeloom.engines.jax import Simulation, surrogate
+from spikeloom.engines.jax import Simulation, descend, surrogate
 
 TARGET_HZ = 40.0
 
@@ -29,14 +28,7 @@ def fit(steps: int = 25, duration: float = 100.0, lr: float = 0.3):
     def loss(p):
         return (sim(p)["rates"]["chip0_core1"] / TARGET_HZ - 1.0) ** 2
 
-    value_and_grad = jax.jit(jax.value_and_grad(loss))
-    history = []
-    for _ in range(steps):
-        value, grad = value_and_grad(params)
-        history.append(float(value))
-        # steps of a fraction of the weights' size, along the gradient's sign pattern, shrinking with the error
-        params = {k: params[k] - lr * g / (jnp.abs(g).max() + 1e-12) * jnp.abs(params[k]).max() * jnp.sqrt(value)
-                  for k, g in grad.items()}
+    history, params = descend(loss, params, steps, lr)
     return history, params, sim
 
 

@@ -7,11 +7,9 @@ pseudo-derivative (Zenke & Ganguli 2018), so ``jax.grad`` of a loss over the who
 
 import os
 
-import jax
-import jax.numpy as jnp
 
 import spikeloom as sl
-from spikeloom.engines.jax import Simulation, surrogate
+from spikeloom.engines.jax import Simulation, descend, surrogate
 
 TARGET_HZ = 25.0
 
@@ -35,15 +33,7 @@ def fit(steps: int = 30, duration: float = 200.0, lr: float = 0.2):
     def loss(p):
         return (sim(p)["rates"]["E"] / TARGET_HZ - 1.0) ** 2
 
-    value_and_grad = jax.jit(jax.value_and_grad(loss))
-    history = []
-    for _ in range(steps):
-        value, grad = value_and_grad(params)
-        history.append(float(value))
-        # the surrogate gradient's scale is arbitrary, its direction is what counts: steps are a fraction
-        # of each parameter's size, shrinking with the error
-        params = {k: params[k] - lr * g / (jnp.abs(g).max() + 1e-12) * jnp.abs(params[k]).max() * jnp.sqrt(value)
-                  for k, g in grad.items()}
+    history, params = descend(loss, params, steps, lr)
     return history, params, sim
 
 

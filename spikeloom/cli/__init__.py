@@ -33,6 +33,18 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def run_and_save(runner, duration: float, out: str):
+    """Run ``runner`` for ``duration`` ms and write ``results.h5`` into folder ``out`` (created if needed);
+    return the result and the folder as a path."""
+    import pathlib
+
+    result = runner.run(duration)
+    folder = pathlib.Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    result.to_hdf5(folder / "results.h5")
+    return result, folder
+
+
 def main(argv=None) -> int:
     from .._errors import SpikeloomError
 

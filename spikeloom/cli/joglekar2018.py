@@ -7,7 +7,6 @@ method: 10-ms window slid in 1-ms steps, maximum from one third of the record on
 
 from __future__ import annotations
 
-import pathlib
 import time
 
 MODELS = {"joglekar2018": "29-area macaque cortex, 58 000 LIF neurons x scale, procedural connectivity "
@@ -38,7 +37,7 @@ def add_arguments(run) -> None:
 def run(args) -> dict:
     from ..models.joglekar2018 import Joglekar2018, peak_rates, plot_areas
     from ..run import Runner
-    from . import peak_rss_mb
+    from . import peak_rss_mb, run_and_save
 
     t0 = time.perf_counter()
     net = Joglekar2018(args.regime, scale=args.scale, delays=args.delays, dt=args.dt)
@@ -48,10 +47,7 @@ def run(args) -> dict:
                     monitors=monitors, inputs=net.inputs(), progress=args.progress,
                     parallel=False if args.serial else None)
     build_s = time.perf_counter() - t0
-    result = runner.run(args.duration)
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.to_hdf5(out / "results.h5")
+    result, out = run_and_save(runner, args.duration, args.out)
     if not args.no_plot:
         plot_areas(result, net, out / "raster.png",
                    title=f"Joglekar et al. 2018, {args.regime}, scale {args.scale}, seed {args.seed}")

@@ -5,7 +5,6 @@ Writes ``results.h5`` and ``raster.png`` into ``--out``.
 
 from __future__ import annotations
 
-import pathlib
 import time
 
 from ..models.registry import MODELS as _REGISTRY
@@ -29,7 +28,7 @@ def add_arguments(run) -> None:
 
 def run(args) -> dict:
     from ..run import Runner
-    from . import peak_rss_mb
+    from . import peak_rss_mb, run_and_save
 
     spec = _REGISTRY[args.model]
     n_total = args.n or spec.n_default
@@ -41,10 +40,7 @@ def run(args) -> dict:
     runner = Runner(net, dt=args.dt, seed=args.seed, engine=args.engine, precision=args.precision, **extra,
                     monitors=[f"{p}.spike" for p in pops], inputs=spec.inputs, progress=args.progress)
     build_s = time.perf_counter() - t0
-    result = runner.run(args.duration)
-    out = pathlib.Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.to_hdf5(out / "results.h5")
+    result, out = run_and_save(runner, args.duration, args.out)
     if not args.no_plot:
         from ..plot import summary_figure
 

@@ -25,7 +25,7 @@ def _exact_cpu_arithmetic():
 _exact_cpu_arithmetic()
 
 from .program import JaxProgram, select_device  # noqa: E402
-from .simulation import Simulation  # noqa: E402
+from .simulation import Simulation, descend  # noqa: E402
 from .surrogate import SURROGATES, surrogate  # noqa: E402
 
-__all__ = ["JaxProgram", "Simulation", "SURROGATES", "select_device", "surrogate"]
+__all__ = ["JaxProgram", "Simulation", "SURROGATES", "descend", "select_device", "surrogate"]

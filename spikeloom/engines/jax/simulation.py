@@ -117,3 +117,18 @@ class Simulation:
     def jit(self):
         """``jax.jit`` of this simulation (compiled on the first call)."""
         return jax.jit(self.__call__)
+
+
+def descend(loss, params: dict, steps: int, lr: float) -> tuple[list, dict]:
+    """Minimize ``loss(params)`` (a non-negative error, 0 at the target) by ``steps`` steps of normalized
+    gradient descent: each parameter moves by ``lr * g / max|g| * max|p| * sqrt(loss)``. A surrogate gradient's
+    scale is arbitrary and only its direction counts, so a step is a fraction of the parameter's own size,
+    shrinking as the error does. Returns the loss before each step and the final parameters."""
+    value_and_grad = jax.jit(jax.value_and_grad(loss))
+    history = []
+    for _ in range(steps):
+        value, grad = value_and_grad(params)
+        history.append(float(value))
+        params = {k: params[k] - lr * g / (jnp.abs(g).max() + 1e-12) * jnp.abs(params[k]).max() * jnp.sqrt(value)
+                  for k, g in grad.items()}
+    return history, params
