@@ -142,8 +142,8 @@ def make_solver(neuron_cls, synapse_cls, output_cls, record: bool):
             y, k, h_try, lo, hi = c["y"], c["ks"], c["hs"], c["lo"], c["hi"]
             mid = 0.5 * (lo + hi)
             more = ((hi - lo) * h_try > event_tol) & (mid > lo) & (mid < hi)
-            hit = reset(y, dense(mid, h_try, y, k), p)[1]
-            y_reset, _ = reset(y, dense(hi, h_try, y, k), p)
+            # one dense evaluation: the midpoint while bisecting, the crossing (hi) once the bracket is small
+            y_reset, hit = reset(y, dense(jnp.where(more, mid, hi), h_try, y, k), p)
             t_spike = c["t"] + hi * h_try
             done = ~more
             room = c["sp_n"] < cap_s
