@@ -2,6 +2,7 @@
 
 from ._errors import EngineError as EngineError
 from ._errors import ModelDefinitionError as ModelDefinitionError
+from ._errors import ResourceError as ResourceError
 from ._errors import SimulationError as SimulationError
 from ._errors import SpikeloomError as SpikeloomError
 from .connectivity import AllToAll as AllToAll

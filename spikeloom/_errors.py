@@ -24,6 +24,10 @@ class EngineError(SpikeloomError, RuntimeError):
     """An engine cannot run what was asked (missing engine, missing device, unsupported feature)."""
 
 
+class ResourceError(SpikeloomError, MemoryError):
+    """A request needs more memory (or another resource) than this machine has; raised before allocating."""
+
+
 class SimulationError(SpikeloomError, RuntimeError):
     """A run stopped because its state became invalid (for example NaN)."""
 
