@@ -1,57 +1,114 @@
 """``spikeloom run coba|cobahh``: the bundled networks of :mod:`spikeloom.models.registry`.
 
-Writes ``results.h5`` and ``raster.png`` into ``--out``.
+Every option is checked before the network is built (ranges in ``--help``; ``--fan-in`` applies with or
+without ``--n``), ``--out`` is created and checked writable first, and the memory the run needs is estimated
+before anything is allocated. Writes ``results.h5`` and ``raster.png`` into ``--out`` (each atomically: a
+crash leaves the old file or the new one). Ctrl-C stops the run at the end of the current chunk: what was
+simulated is written, the JSON line says ``"interrupted": true`` and the exit code is 130.
 """
 
 from __future__ import annotations
 
 import time
 
+from .._errors import ModelDefinitionError
+from ..core import validate
+from ..io.atomic import writable_folder
 from ..models.registry import MODELS as _REGISTRY
+from . import _common
 
 MODELS = {name: m.description for name, m in _REGISTRY.items()}
 
+#: --dt range (ms): below it the step count explodes before anything useful is simulated; above it delays,
+#: refractory periods and synaptic time constants are shorter than one step
+DT_RANGE = (1e-6, 10.0)
+#: smallest network: 80 % excitatory rounded, the rest inhibitory, both populations non-empty
+MIN_NEURONS = 3
+
 
 def add_arguments(run) -> None:
-    run.add_argument("--duration", type=float, default=1000.0, help="biological time in ms (default 1000)")
-    run.add_argument("--dt", type=float, default=0.1, help="time step in ms (default 0.1)")
-    run.add_argument("--seed", type=int, default=0, help="seed of connectivity, initial state and noise")
+    num = _common.number
+    run.add_argument("--duration", type=num, default=1000.0, help="biological time in ms (default 1000), a whole "
+                                                                  "number of steps")
+    run.add_argument("--dt", type=num, default=0.1, help=f"time step in ms, in [{DT_RANGE[0]:g}, {DT_RANGE[1]:g}] "
+                                                         "(default 0.1)")
+    run.add_argument("--seed", type=num, default=0, help="seed of connectivity, initial state and noise, in "
+                                                         f"[0, {_common.MAX_SEED}] (default 0)")
     run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default) or jax")
     run.add_argument("--device", choices=["cpu", "gpu"], default=None, help="JAX engine: cpu or gpu")
     run.add_argument("--precision", choices=["float32", "float64"], default="float32")
-    run.add_argument("--n", type=int, default=None, help="total number of neurons (default: the model's own)")
-    run.add_argument("--fan-in", type=float, default=80.0, help="mean synapses per neuron when --n is given")
+    run.add_argument("--n", type=num, default=None, help=f"total number of neurons, >= {MIN_NEURONS} (default: "
+                                                        "the model's own, 4000)")
+    run.add_argument("--fan-in", type=num, default=None, help="mean synapses per neuron, in [0, n] (default: 2 %% "
+                                                              "of the model's own size, 80)")
     run.add_argument("--out", default="out", help="output folder (default ./out)")
     run.add_argument("--no-plot", action="store_true", help="skip raster.png")
     run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
 
 
+def check_options(args, spec) -> dict:
+    """The validated numbers of a run: neurons, fan-in, dt, duration, steps and seed (ModelDefinitionError
+    naming the option otherwise)."""
+    n = spec.n_default if args.n is None else _common.whole(
+        args.n, "--n", MIN_NEURONS, why="80 % excitatory, the rest inhibitory, at least one of each")
+    fan_in = 0.02 * spec.n_default if args.fan_in is None else validate.real(args.fan_in, "--fan-in", low=0.0)
+    if fan_in > n:
+        raise ModelDefinitionError(f"--fan-in must be in [0, --n = {n}] (mean synapses per neuron, one "
+                                   f"connection probability for all pairs), got {fan_in:g}")
+    dt = validate.real(args.dt, "--dt", unit="ms", low=DT_RANGE[0], high=DT_RANGE[1])
+    duration = validate.positive(args.duration, "--duration", unit="ms")
+    if args.device is not None and args.engine != "jax":
+        raise ModelDefinitionError(f"--device {args.device} applies to --engine jax only")
+    return {"n": n, "fan_in": fan_in, "dt": dt, "duration": duration,
+            "n_steps": _common.steps(duration, dt), "seed": _common.seed(args.seed)}
+
+
+def check_memory(opts: dict, model: str) -> None:
+    """Refuse, before building, a run this machine cannot hold or that would not end."""
+    n, steps = opts["n"], opts["n_steps"]
+    need = _common.network_bytes(n, n * opts["fan_in"], steps, opts["dt"], 2, n)
+    what = f"{model} with --n {_common.count(n)}, --fan-in {opts['fan_in']:g} for {_common.count(steps)} steps"
+    validate.memory(need, what, fix="lower --n, --fan-in or --duration")
+    _common.step_cap(steps, opts["duration"], opts["dt"])
+    if n > 2**31 - 1:
+        raise ModelDefinitionError(f"--n must be below 2**31 (neuron indices are 32-bit), got {n}")
+
+
 def run(args) -> dict:
     from ..run import Runner
-    from . import peak_rss_mb, run_and_save
+    from . import peak_rss_mb
 
     spec = _REGISTRY[args.model]
-    n_total = args.n or spec.n_default
-    fan_in = args.fan_in if args.n else 0.02 * spec.n_default
+    opts = check_options(args, spec)
+    check_memory(opts, args.model)
+    out = writable_folder(args.out)
     t0 = time.perf_counter()
-    net = spec.build(n_total, fan_in)
+    net = spec.build(opts["n"], opts["fan_in"])
     pops = list(net.populations())
     extra = {"device": args.device} if args.device else {}
-    runner = Runner(net, dt=args.dt, seed=args.seed, engine=args.engine, precision=args.precision, **extra,
+    runner = Runner(net, dt=opts["dt"], seed=opts["seed"], engine=args.engine, precision=args.precision, **extra,
                     monitors=[f"{p}.spike" for p in pops], inputs=spec.inputs, progress=args.progress)
     build_s = time.perf_counter() - t0
-    result, out = run_and_save(runner, args.duration, args.out)
-    if not args.no_plot:
-        from ..plot import summary_figure
-
-        summary_figure(result, out / "raster.png", title=f"{args.model}, seed {args.seed}")
+    result, files = _common.run_and_save(runner, opts["duration"], out,
+                                         None if args.no_plot else _plotter(f"{args.model}, seed {opts['seed']}"))
     return {
         "model": args.model, "engine": args.engine, "device": getattr(runner.program, "platform", "cpu"),
-        "duration_ms": args.duration, "dt_ms": args.dt,
-        "seed": args.seed, "precision": args.precision, "n_neurons": runner.plan.n_neurons,
+        "dt_ms": opts["dt"], "seed": opts["seed"], "precision": args.precision, "n_neurons": runner.plan.n_neurons,
         "n_synapses": runner.plan.n_synapses,
         "spikes": {p: int(result.spike_counts[p].sum()) for p in pops},
         "rate_hz": {p: result.mean_rate(p) for p in pops},
-        "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s, "threads": getattr(runner.program, "parallel", False),
-        "peak_rss_mb": peak_rss_mb(), "out": str(out),
+        "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s,
+        "threads": getattr(runner.program, "parallel", False), "peak_rss_mb": peak_rss_mb(),
+        **_common.run_facts(result, opts["duration"], files, out),
     }
+
+
+def _plotter(title: str):
+    def plot(result, path) -> bool:
+        from ..plot import summary_figure
+
+        with _common.naming(path):
+            summary_figure(result, path, title=title)
+        return True
+
+    return plot

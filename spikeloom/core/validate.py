@@ -174,11 +174,11 @@ def available_memory() -> int:
 
 def human_bytes(n: float) -> str:
     """``n`` bytes as a short text with a binary prefix (``"74.5 GiB"``)."""
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if abs(n) < 1024 or unit == "PiB":
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
-    return f"{n:.1f} PiB"  # pragma: no cover
+    return f"{n:.3g} PiB"
 
 
 def memory(nbytes: float, what: str, *, fix: str = "") -> None:

@@ -23,6 +23,7 @@ def atomic_path(path):
     path = pathlib.Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{path.suffix}", dir=path.parent)
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get the mode open() would give
     tmp = pathlib.Path(tmp)
     try:
         yield tmp
@@ -34,6 +35,12 @@ def atomic_path(path):
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: pathlib.Path) -> None:

@@ -55,6 +55,7 @@ import math
 import numpy as np
 
 from .._errors import ModelDefinitionError
+from ..core import validate
 from ..core.params import Param, resolve_params
 from ..inputs.spike_inputs import LogNormalRates
 from ..integrators.adaptive import AdaptiveOptions
@@ -98,11 +99,13 @@ class IzhikevichPoisson:
     }
 
     def __init__(self, n_exc: int = 800, n_inh: int | None = None, n_unconn: int = 100, seeds=0, **params):
-        n_inh = n_exc // 4 if n_inh is None else n_inh
-        for name, value in (("n_exc", n_exc), ("n_inh", n_inh), ("n_unconn", n_unconn)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
-                raise ModelDefinitionError(f"IzhikevichPoisson: {name} must be an int >= 0, got {value!r}")
-        self.n_exc, self.n_inh, self.n_unconn = int(n_exc), int(n_inh), int(n_unconn)
+        n_exc = validate.integer(n_exc, "n_exc", owner="IzhikevichPoisson", low=0)
+        n_inh = n_exc // 4 if n_inh is None else validate.integer(n_inh, "n_inh", owner="IzhikevichPoisson", low=0)
+        n_unconn = validate.integer(n_unconn, "n_unconn", owner="IzhikevichPoisson", low=0)
+        if n_exc + n_inh + n_unconn == 0:
+            raise ModelDefinitionError("IzhikevichPoisson: n_exc, n_inh and n_unconn are all 0; the experiment "
+                                       "needs at least one input source")
+        self.n_exc, self.n_inh, self.n_unconn = n_exc, n_inh, n_unconn
         self.seeds = np.atleast_1d(np.asarray(seeds))
         if self.seeds.ndim != 1 or not np.issubdtype(self.seeds.dtype, np.integer) or np.any(self.seeds < 0):
             raise ModelDefinitionError(f"IzhikevichPoisson: seeds must be an int >= 0 or a list of them, got {seeds!r}")

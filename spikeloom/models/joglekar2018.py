@@ -181,8 +181,11 @@ class Joglekar2018(sl.Network):
 
 
 def area_rates(result, net: Joglekar2018, bin_ms: float = 1.0) -> np.ndarray:
-    """Mean E rate of every area (Hz) in bins of ``bin_ms``: shape (areas, bins)."""
+    """Mean E rate of every area (Hz) in bins of ``bin_ms`` (a whole number of steps): shape (areas, bins)."""
     per_bin = int(round(bin_ms / result.dt))
+    if per_bin < 1 or abs(per_bin * result.dt - bin_ms) > 1e-6 * bin_ms:
+        raise ModelDefinitionError(f"area_rates: bin_ms = {bin_ms} is not a whole number of steps of dt = "
+                                   f"{result.dt} ms")
     n_bins = result.n_steps // per_bin
     counts = np.stack([result.spike_counts[p][: n_bins * per_bin].reshape(n_bins, per_bin).sum(1)
                        for p in net.exc_pops()])
@@ -191,8 +194,11 @@ def area_rates(result, net: Joglekar2018, bin_ms: float = 1.0) -> np.ndarray:
 
 def peak_rates(result, net: Joglekar2018) -> np.ndarray:
     """Peak E rate per area (Hz) by the authors' method: 1-ms bins, a 10-ms window slid in 1-ms steps, the
-    maximum over windows that start from one third of the record on."""
+    maximum over windows that start from one third of the record on; NaN for records too short to hold one
+    such window (under 14 ms)."""
     per_ms = area_rates(result, net, 1.0)
+    if per_ms.shape[1] - 9 <= per_ms.shape[1] // 3:
+        return np.full(per_ms.shape[0], np.nan)
     window = np.stack([np.convolve(r, np.ones(10), "valid") / 10.0 for r in per_ms])
     return window[:, per_ms.shape[1] // 3:].max(axis=1)
 
