@@ -194,3 +194,92 @@ def test_weights_fitted_by_gradient_descent_on_the_jax_engine():
         sys.path.pop(0)
     history, params, sim = fit(steps=15)
     assert history[-1] < history[0] / 100.0 and all(np.isfinite(history))
+
+
+# ---- the original simulator's published equations, integrated independently ------------------------------
+# A transcription of the equations as published by the Brian2 DYNAP-SE simulator ("dynapse-simulator",
+# Renner, Demirag, Fodorut, Indiveri; master branch, commit 3d8dd93 of 2022-06-21: equations/dynapse_eq.py,
+# parameters/dynapse_param.py), in its own SI units and variable names, stepped as Brian2 steps a network
+# (state update with "unless refractory", threshold, synaptic on_pre, reset; monitors at the start of a step).
+# It shares no code with spikeloom.dynapse: see docs/dynapse_reference.md for what was compared.
+PUBLISHED = dict(kn=0.75, kp=0.66, Ut=25e-3, I0=1e-12, alpha=4.0, Csoma_mem=2e-12, Isoma_dpi_tau=5e-12,
+                 Isoma_th=2000e-12, Isoma_reset=1.2e-12, Isoma_const=1e-12, soma_refP=5e-3, Csoma_ahp=4e-12,
+                 Isoma_ahp_tau=2e-12, Isoma_ahp_w=1e-12, Isoma_pfb_gain=100e-12, Isoma_pfb_th=1000e-12,
+                 Isoma_pfb_norm=20e-12, C_syn=2e-12, w0=100e-12, Inmda_thr=1e-12,
+                 I_tau={"nmda": 2e-12, "ampa": 20e-12, "gaba_a": 5e-12, "gaba_b": 5e-12})
+
+
+def _published_derivatives(s, p):
+    """d/dt of every state (A/s) as the published model writes it; ``s`` holds Isoma_mem, Isoma_ahp, I<syn>."""
+    I0, kappa = p["I0"], (p["kn"] + p["kp"]) / 2
+    mem = s["Isoma_mem"]
+    on = mem > I0
+    low = I0 * (not on)  # I0*(Isoma_mem<=I0)
+    mem_clip = min(max(mem, I0), 1.0)
+    shunt = lambda x: x * on + low  # noqa: E731  every *_shunt of the soma is gated by Isoma_mem
+    dpi_tau = shunt(p["Isoma_dpi_tau"])
+    dpi_g = p["alpha"] * dpi_tau * on + low
+    pfb = p["Isoma_pfb_gain"] / (1 + np.exp(-(mem - p["Isoma_pfb_th"]) / p["Isoma_pfb_norm"]))
+    total = dpi_tau + shunt(s["Isoma_ahp"]) + shunt(s["Igaba_a"]) - shunt(pfb) - low
+    nmda_dp = s["Inmda"] / (1 + p["Inmda_thr"] / mem_clip)
+    Iin = min(max(nmda_dp + s["Iampa"] - s["Igaba_b"] + p["Isoma_const"], I0), 1.0)
+    tau_soma = p["Csoma_mem"] * p["Ut"] / (kappa * dpi_tau)
+    d = {"Isoma_mem": (p["alpha"] * (Iin - total) - (total - low) * mem_clip / dpi_tau)
+         / (tau_soma * (1 + dpi_g / mem_clip))}
+    ahp = s["Isoma_ahp"]
+    ahp_on = ahp > I0
+    ahp_tau = p["Isoma_ahp_tau"] * ahp_on + I0 * (not ahp_on)
+    ahp_g = p["alpha"] * ahp_tau * ahp_on + I0 * (not ahp_on)
+    tau_ahp = p["Csoma_ahp"] * p["Ut"] / (kappa * ahp_tau)
+    with np.errstate(divide="ignore"):  # Brian2 divides in IEEE arithmetic: x/0 = inf, then finite/inf = 0
+        d["Isoma_ahp"] = (-ahp_g - ahp + 2 * I0 * (not ahp_on)) / (tau_ahp * (1 + ahp_g / np.float64(shunt(ahp))))
+        for syn, tau_current in p["I_tau"].items():
+            x = s[f"I{syn}"]
+            x_on = x > I0
+            tau_x = tau_current * x_on + I0 * (not x_on)
+            g_x = p["alpha"] * tau_current * x_on + I0 * (not x_on)
+            d[f"I{syn}"] = (-x - g_x + 2 * I0 * (not x_on)) / (p["C_syn"] * p["Ut"] / (kappa * tau_x)
+                                                               * (g_x / np.float64(x) + 1))
+    return d
+
+
+def _published_run(inputs_ms, weights, duration_ms=100.0, dt_ms=0.1):
+    """States at the start of every step (A) and the spike steps of one neuron of the published model."""
+    p, dt = PUBLISHED, dt_ms * 1e-3
+    n_steps = int(round(duration_ms / dt_ms))
+    s = {"Isoma_mem": 1.1 * p["I0"], "Isoma_ahp": 0.0, **{f"I{x}": p["I0"] for x in p["I_tau"]}}
+    arrivals = {x: np.bincount(np.rint(np.asarray(t) / dt_ms).astype(int), minlength=n_steps) for x, t in
+                inputs_ms.items()}
+    ref_steps = int((p["soma_refP"] + 1e-3 * dt) / dt)  # Brian2's timestep(refractory, dt)
+    trace, spikes, last = {k: [] for k in s}, [], None
+    for k in range(n_steps):
+        for name, value in s.items():
+            trace[name].append(value)
+        not_refractory = last is None or k - last >= ref_steps
+        d = _published_derivatives(s, p)
+        s = {name: value + dt * d[name] * (not_refractory or name != "Isoma_mem") for name, value in s.items()}
+        if not_refractory and s["Isoma_mem"] > p["Isoma_th"]:
+            spikes.append(k)
+            last = k
+        for x in p["I_tau"]:
+            s[f"I{x}"] += p["w0"] * weights[x] * p["alpha"] * arrivals[x][k]
+        if spikes and spikes[-1] == k:
+            s["Isoma_ahp"] += p["Isoma_ahp_w"] * p["alpha"]
+            s["Isoma_mem"] = p["Isoma_reset"]
+    return {k: np.array(v) for k, v in trace.items()}, spikes
+
+
+def test_currents_and_spikes_match_the_published_dynapse_simulator_equations():
+    from spikeloom.dynapse.protocol import DEFAULT_WEIGHTS, poisson_inputs, run_single_neuron
+
+    inputs = poisson_inputs(80.0, 100.0, 0.1, seed=0)
+    theirs, their_spikes = _published_run(inputs, DEFAULT_WEIGHTS)
+    rec, neuron = run_single_neuron(inputs)
+    names = {"Imem": "Isoma_mem", "Iahp": "Isoma_ahp", "Inmda": "Inmda", "Iampa": "Iampa", "Igaba_a": "Igaba_a",
+             "Igaba_b": "Igaba_b"}
+    for mine_name, their_name in names.items():
+        mine = rec.trace(neuron, mine_name)[1][:, 0] * 1e-12  # pA -> A
+        ref = theirs[their_name]
+        assert np.max(np.abs(mine - ref)) <= BOUND * np.max(np.abs(ref)), mine_name
+    times, _ = rec.spikes(neuron)
+    assert len(their_spikes) > 2 and np.rint(times / 0.1).astype(int).tolist() == their_spikes

@@ -180,3 +180,43 @@ def test_demo_lpu0_identical_lpu1_changes(tmp_path):
         assert np.array_equal(u0.recorded[kind], c0.recorded[kind])
     assert not np.array_equal(u1.recorded["gpot"], c1.recorded["gpot"])
     assert np.array_equal(hdf5.read_array(tmp_path / "connected_lpu_1_spike.h5"), c1.recorded["spike"])
+
+
+def test_a_state_that_blows_up_is_reported_and_the_steps_before_it_are_kept(tmp_path):
+    from spikeloom import SimulationError
+
+    rows = np.zeros((50, 1))
+    rows[20:] = 1e308  # R I overflows to inf at step 20 (row s drives step s)
+    hdf5.write_input(tmp_path / "in.h5", rows)
+    G = _lif_graph()
+    G.nodes[0]["R"] = 1e10
+    lpu = GenericLPU(G, DT, "boom", input_file=tmp_path / "in.h5", output_file=tmp_path / "out.h5")
+    man = Manager(DT)
+    man.add(lpu)
+    with pytest.raises(SimulationError, match=r"LPU 'boom': .*non-finite at step 20 \(t = 0.002 s\), node 0 \(n0\), "
+                                              r"variable 'V'"):
+        man.run(50, chunk=30)
+    kept = hdf5.read_array(tmp_path / "out_spike.h5")
+    assert kept.shape == (20, 1) and np.array_equal(kept, lpu.recorded["spike"])
+
+
+def test_an_output_file_is_replaced_only_by_a_run_that_completed_steps(tmp_path):
+    rows = np.zeros((10, 1))
+    hdf5.write_input(tmp_path / "in.h5", rows)
+    lpu = _run(GenericLPU(_lif_graph(), DT, "o", input_file=tmp_path / "in.h5", output_file=tmp_path / "o.h5"), 10)
+    before = hdf5.read_array(tmp_path / "o_gpot.h5")
+    assert hdf5.read_array(tmp_path / "o_spike.h5").shape == (10, 1)
+    # a run refused before its first step (the input is too short) leaves the earlier outputs as they were
+    man = Manager(DT)
+    man.add(lpu)
+    with pytest.raises(ValueError, match="has 10 rows, the run needs 20"):
+        man.run(20)
+    assert hdf5.read_array(tmp_path / "o_spike.h5").shape == (10, 1)
+    assert np.array_equal(hdf5.read_array(tmp_path / "o_gpot.h5"), before)
+    # a writer that is never closed (the process killed) leaves the target untouched, no half-written file
+    writer = hdf5.OutputWriter(tmp_path / "o_spike.h5", 1)
+    writer.append(np.ones((3, 1)))
+    assert hdf5.read_array(tmp_path / "o_spike.h5").shape == (10, 1)
+    writer.close()
+    assert np.array_equal(hdf5.read_array(tmp_path / "o_spike.h5"), np.ones((3, 1)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.h5", "o_gpot.h5", "o_spike.h5"]

@@ -29,14 +29,19 @@ def _unit_text(unit: str | None) -> str:
     return f" {unit}" if unit and unit != "1" else ""
 
 
+def _bound_text(x) -> str:
+    return str(x) if isinstance(x, numbers.Integral) else f"{x:g}"
+
+
 def _range_text(low, high, low_open: bool, high_open: bool, unit: str | None) -> str:
     u = _unit_text(unit)
-    if low is not None and high is not None:
-        return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}{u}"
-    if low is not None:
-        return f"{'>' if low_open else '>='} {low:g}{u}"
-    if high is not None:
-        return f"{'<' if high_open else '<='} {high:g}{u}"
+    lo, hi = _bound_text(low) if low is not None else None, _bound_text(high) if high is not None else None
+    if lo is not None and hi is not None:
+        return f"in {'(' if low_open else '['}{lo}, {hi}{')' if high_open else ']'}{u}"
+    if lo is not None:
+        return f"{'>' if low_open else '>='} {lo}{u}"
+    if hi is not None:
+        return f"{'<' if high_open else '<='} {hi}{u}"
     return "finite"
 
 

@@ -16,13 +16,14 @@ import numpy as np
 
 from .._errors import ModelDefinitionError, SimulationError
 from ..connectivity import AllToAll, Connector, FromList
+from ..core import validate
 from ..network.build import stable_seed
 from ..network.network import Network
 from ..network.projection import Projection
 from ..neurons.sources import PoissonGroup, SpikeGeneratorGroup
 from ..run.runner import Runner
 from .dpi import DPINeuron
-from .parameters import Mismatch, check_parameter_names, resolve_parameter_set
+from .parameters import Mismatch, check_parameters, resolve_parameter_set
 from .synapses import SYNAPSE_CLASSES
 
 NUM_CORES = 4
@@ -88,11 +89,13 @@ class Connection:
 
 
 def _core_index(core) -> int:
+    given = core
     if isinstance(core, str):
         m = re.fullmatch(r"(?:core_?)?(\d+)", core.strip().lower())
         core = int(m.group(1)) if m else -1
-    if not isinstance(core, (int, np.integer)) or not 0 <= core < NUM_CORES:
-        raise ModelDefinitionError(f"core must be 0..{NUM_CORES - 1} or 'Core_0'..'Core_{NUM_CORES - 1}', got {core!r}")
+    if isinstance(core, (bool, np.bool_)) or not isinstance(core, (int, np.integer)) or not 0 <= core < NUM_CORES:
+        raise ModelDefinitionError(f"core must be 0..{NUM_CORES - 1} or 'Core_0'..'Core_{NUM_CORES - 1}', "
+                                   f"got {given!r}")
     return int(core)
 
 
@@ -125,63 +128,87 @@ class DynapSE:
 
     def __init__(self, n_chips: int = 1, parameters: str | dict = "default", mismatch: Mismatch | None = None,
                  seed: int = 0, integer_weights: bool = True):
-        if not isinstance(n_chips, (int, np.integer)) or n_chips < 1:
-            raise ModelDefinitionError(f"n_chips must be a positive int, got {n_chips!r}")
+        n_chips = validate.integer(n_chips, "n_chips", owner="DynapSE", low=1)
+        # per core: its biases and one fan-in counter per neuron, allocated now
+        validate.memory(n_chips * NUM_CORES * (8.0 * NEURONS_PER_CORE + 8192), f"DynapSE: {n_chips} chips")
         if mismatch is not None and not isinstance(mismatch, Mismatch):
-            raise ModelDefinitionError(f"mismatch must be a Mismatch or None, got {type(mismatch).__name__}")
-        self.n_chips, self.mismatch, self.seed = int(n_chips), mismatch, int(seed)
-        self.integer_weights = integer_weights
+            raise ModelDefinitionError(f"DynapSE: mismatch must be a Mismatch or None, got {type(mismatch).__name__}")
+        if not isinstance(integer_weights, (bool, np.bool_)):
+            raise ModelDefinitionError(f"DynapSE: integer_weights must be True or False, got {integer_weights!r}")
+        self.n_chips, self.mismatch = n_chips, mismatch
+        self.seed = validate.integer(seed, "seed", owner="DynapSE", low=0, high=2**63 - 1)
+        self.integer_weights = bool(integer_weights)
         base = resolve_parameter_set(parameters)
         self.biases = {(c, k): dict(base) for c in range(self.n_chips) for k in range(NUM_CORES)}
         self.allocated = {key: 0 for key in self.biases}
         self.fan_in_used = {key: np.zeros(NEURONS_PER_CORE) for key in self.biases}
         self.sources: dict[str, Source] = {}
         self.connections: list[Connection] = []
+        self.neurons: list[Neurons] = []
 
     # ---- neurons and biases -------------------------------------------------------------------------------
     def get_neurons(self, n: int, core=0, chip: int = 0) -> Neurons:
         """Allocate the next ``n`` free neurons of ``core`` on ``chip``."""
         key = (self._chip(chip), _core_index(core))
-        if not isinstance(n, (int, np.integer)) or n < 1:
-            raise ModelDefinitionError(f"get_neurons: n must be a positive int, got {n!r}")
+        n = validate.integer(n, "n", owner="get_neurons", low=1)
         free = NEURONS_PER_CORE - self.allocated[key]
         if n > free:
             raise ModelDefinitionError(f"get_neurons: core {key[1]} of chip {key[0]} has {free} free neuron(s) of "
                                        f"{NEURONS_PER_CORE}; cannot allocate {n}. Use another core or chip")
         start = self.allocated[key]
-        self.allocated[key] += int(n)
-        return Neurons(key[0], key[1], start, int(n))
+        self.allocated[key] += n
+        self.neurons.append(Neurons(key[0], key[1], start, n))
+        return self.neurons[-1]
+
+    def _owns(self, neurons: Neurons) -> bool:
+        return any(x is neurons for x in self.neurons)
 
     def set_bias(self, core, parameters: str | dict | None = None, chip: int = 0, **values) -> None:
         """Set the biases of one core (shared by its neurons): a set's name or dict, and/or keyword values."""
         key = (self._chip(chip), _core_index(core))
         if parameters is not None:
             self.biases[key] = resolve_parameter_set(parameters)
-        check_parameter_names(values, f"set_bias(core {key[1]}, chip {key[0]})")
-        self.biases[key].update({k: float(v) for k, v in values.items()})
+        self.biases[key].update(check_parameters(values, f"set_bias(core {key[1]}, chip {key[0]})"))
 
     def _chip(self, chip) -> int:
-        if not isinstance(chip, (int, np.integer)) or not 0 <= chip < self.n_chips:
-            raise ModelDefinitionError(f"chip must be an int in [0, {self.n_chips}), got {chip!r}")
+        is_int = isinstance(chip, (int, np.integer)) and not isinstance(chip, (bool, np.bool_))
+        if not is_int or not 0 <= chip < self.n_chips:
+            raise ModelDefinitionError(f"chip must be an int in [0, {self.n_chips}) (this DynapSE has {self.n_chips} "
+                                       f"chip(s)), got {chip!r}")
         return int(chip)
 
     # ---- inputs -------------------------------------------------------------------------------------------
     def spike_generator(self, times, indices=None, n: int | None = None, name: str | None = None) -> Source:
         """Input neurons spiking at ``times`` (ms; a spike at t acts at the end of step [t, t + dt))."""
-        times = np.asarray(times, dtype=np.float64).ravel()
-        indices = np.zeros(times.size, np.int64) if indices is None else np.asarray(indices).ravel()
-        n = int(n if n is not None else (indices.max() + 1 if indices.size else 1))
+        owner = f"spike_generator {name!r}" if name else "spike_generator"
+        times = validate.real_array(times, "times (ms)", owner=owner, low=0.0).ravel()
+        if indices is None:
+            indices = np.zeros(times.size, np.int64)
+        else:
+            raw = validate.real_array(indices, "indices", owner=owner, low=0.0).ravel()
+            if raw.shape != times.shape or np.any(raw != np.round(raw)):
+                raise ModelDefinitionError(f"{owner}: indices must be whole numbers, one per spike time "
+                                           f"({times.size}), got {raw.size} value(s)")
+            indices = raw.astype(np.int64)
+        needed = int(indices.max()) + 1 if indices.size else 1
+        n = needed if n is None else validate.integer(n, "n", owner=owner, low=needed)
         # one step later in spikeloom's labels (end of step), emitted before the connections deliver
         return self._add_source(name, "generator", lambda dt: SpikeGeneratorGroup(n, times=times + dt,
                                                                                      indices=indices))
 
     def poisson(self, n: int, rate_hz, name: str | None = None) -> Source:
         """``n`` Poisson input neurons at ``rate_hz`` (a spike in a step with probability rate x dt)."""
+        owner = f"poisson {name!r}" if name else "poisson"
+        n = validate.integer(n, "n", owner=owner, low=1)
+        if np.ndim(rate_hz) == 0:
+            rate_hz = validate.real(rate_hz, "rate_hz", owner=owner, low=0.0)
+        else:
+            rate_hz = validate.real_array(rate_hz, "rate_hz", owner=owner, shape=(n,), low=0.0)
         return self._add_source(name, "poisson", lambda dt: PoissonGroup(n, rate=rate_hz))
 
     def _add_source(self, name, kind, factory) -> Source:
         name = name or f"{kind}{len(self.sources)}"
-        if not name.isidentifier() or name.startswith("chip") or name in self.sources:
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("chip") or name in self.sources:
             raise ModelDefinitionError(f"input name {name!r} must be a new identifier not starting with 'chip'")
         probe = factory(0.1)  # validates the arguments now
         source = Source(name, _SourceFactory(factory, probe.n))
@@ -197,7 +224,7 @@ class DynapSE:
         the connector's order, sorted by pre then post) counting CAM slots. Raises if a post-synaptic neuron
         would use more than 64 CAM slots in all.
         """
-        stype = str(synapse_type).lower()
+        stype = synapse_type.lower() if isinstance(synapse_type, str) else None
         if stype not in SYNAPSE_CLASSES:
             raise ModelDefinitionError(f"connect: unknown synapse type {synapse_type!r}; known: "
                                        f"{sorted(SYNAPSE_CLASSES)}")
@@ -205,16 +232,21 @@ class DynapSE:
             raise ModelDefinitionError("connect: pre must be Neurons or an input Source, post must be Neurons")
         if isinstance(pre, Source) and self.sources.get(pre.population) is not pre:
             raise ModelDefinitionError(f"connect: input {pre.population!r} belongs to another DynapSE")
+        for end in (pre, post):
+            if isinstance(end, Neurons) and not self._owns(end):
+                raise ModelDefinitionError(f"connect: {end!r} was not allocated by this DynapSE")
+        if conn is not None and not isinstance(conn, Connector):
+            raise ModelDefinitionError(f"connect: conn must be a connector (e.g. FromList, AllToAll), got "
+                                       f"{type(conn).__name__}")
         name = f"conn{len(self.connections)}_{stype}"
         conn = conn if conn is not None else AllToAll()
         rng = np.random.default_rng(stable_seed(self.seed, "conn:" + name))
         csr = conn.build(pre.n, post.n, rng, pre is post)
-        w = np.broadcast_to(np.asarray(weight, dtype=np.float64), (csr.nnz,)) if np.ndim(weight) == 0 else \
-            np.asarray(weight, dtype=np.float64)
+        w = validate.real_array(weight, "weight", owner=f"connect ({stype})", low=0.0)
+        w = np.broadcast_to(w, (csr.nnz,)) if w.ndim == 0 else w
         if w.shape != (csr.nnz,):
-            raise ModelDefinitionError(f"connect: weight has shape {w.shape}, the connectivity has {csr.nnz} synapses")
-        if not np.all(np.isfinite(w)) or np.any(w < 0):
-            raise ModelDefinitionError("connect: weights must be finite and >= 0 (the synapse type sets the sign)")
+            raise ModelDefinitionError(f"connect ({stype}): weight has shape {w.shape}, the connectivity has "
+                                       f"{csr.nnz} synapses (give one number or one per synapse)")
         if self.integer_weights and np.any(w != np.round(w)):
             raise ModelDefinitionError("connect: weights count CAM slots and must be integers on the chip; "
                                        "pass integer_weights=False to DynapSE to emulate real weights")
@@ -285,6 +317,9 @@ class DynapSE:
         a soma (unless ``check_stability=False``); the message gives the largest stable dt. ``engine``:
         ``"cpu"`` (Numba) or ``"jax"``.
         """
+        dt = validate.positive(dt, "dt (ms)", owner="DynapSE.run")
+        duration = validate.positive(duration, "duration (ms)", owner="DynapSE.run")
+        record = [self._recordable(item) for item in _pairs(record)]
         runner = Runner(self.build(dt), dt=dt, seed=self.seed, precision=precision, progress=progress, engine=engine,
                         monitors=[_monitor(obj, var) for obj, var in record])
         initial = {(id(obj), var): runner[f"{obj.population}.{var}"][obj.start:obj.start + obj.n]
@@ -295,9 +330,32 @@ class DynapSE:
         return ChipRecording(result, initial, dt)
 
 
+    def _recordable(self, item) -> tuple:
+        """``(neurons or input, variable)`` of this chip, with a variable that exists on it."""
+        obj, var = item
+        if not (isinstance(obj, Neurons) and self._owns(obj)) and not (
+                isinstance(obj, Source) and self.sources.get(obj.population) is obj):
+            raise ModelDefinitionError(f"DynapSE.run: record: {obj!r} is not neurons or an input of this DynapSE")
+        known = ("spike",) + (tuple(DPINeuron.ode_vars) if isinstance(obj, Neurons) else ())
+        if var not in known:
+            raise ModelDefinitionError(f"DynapSE.run: record: {obj!r} has no variable {var!r}; choose from "
+                                       f"{list(known)}")
+        return obj, var
+
+
+def _pairs(record) -> list:
+    """``record`` as a list of 2-tuples, or an error saying what a record entry looks like."""
+    try:
+        items = [tuple(item) for item in record]
+    except TypeError:
+        items = None
+    if items is None or any(len(item) != 2 for item in items):
+        raise ModelDefinitionError(f"DynapSE.run: record must be a list of (neurons or input, variable) pairs, "
+                                   f"got {record!r}")
+    return items
+
+
 def _monitor(obj, var):
-    if not isinstance(obj, (Neurons, Source)):
-        raise ModelDefinitionError(f"record: expected (Neurons or input, variable), got {obj!r}")
     key = f"{obj.population}.{var}"
     return key if var == "spike" else (key, np.arange(obj.start, obj.start + obj.n))
 

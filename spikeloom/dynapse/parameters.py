@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import ModelDefinitionError
+from ..core import validate
 from .dpi import DPINeuron
 
 #: name -> overrides of the defaults
@@ -28,15 +29,32 @@ MISMATCHED = ("Isoma_dpi_tau", "Isoma_ahp_tau", "Isoma_ahp_w", "Isoma_th", "Isom
 
 
 def register_parameter_set(name: str, values: dict) -> None:
-    """Add (or replace) a named parameter set; its names are checked against the model's parameters."""
-    check_parameter_names(values, f"parameter set {name!r}")
-    PARAMETER_SETS[name] = {k: float(v) for k, v in values.items()}
+    """Add (or replace) a named parameter set; its names and values are checked against the model's parameters."""
+    if not isinstance(name, str) or not name:
+        raise ModelDefinitionError(f"register_parameter_set: name must be a non-empty str, got {name!r}")
+    PARAMETER_SETS[name] = check_parameters(values, f"parameter set {name!r}")
 
 
 def check_parameter_names(values: dict, owner: str) -> None:
-    unknown = sorted(set(values) - set(DPINeuron.parameters))
+    if not isinstance(values, dict):
+        raise ModelDefinitionError(f"{owner}: parameters are given as a dict name -> value, got "
+                                   f"{type(values).__name__}")
+    unknown = sorted(str(k) for k in set(values) - set(DPINeuron.parameters))
     if unknown:
-        raise ModelDefinitionError(f"{owner}: unknown DPI parameter(s) {unknown}; known: {sorted(DPINeuron.parameters)}")
+        raise ModelDefinitionError(f"{owner}: unknown DPI parameter(s) {unknown}; known: "
+                                   f"{sorted(DPINeuron.parameters)}")
+
+
+def check_parameters(values: dict, owner: str) -> dict[str, float]:
+    """``values`` as canonical floats, each a known DPI parameter within its bound (currents and capacitances
+    > 0 or >= 0 as the model says, never NaN); quantities are converted to the parameter's unit."""
+    check_parameter_names(values, owner)
+    out = {}
+    for k, v in values.items():
+        spec = DPINeuron.parameters[k]
+        low = {"any": None}.get(spec.bound, 0.0)
+        out[k] = validate.real(v, k, owner=owner, unit=spec.unit, low=low, low_open=spec.bound == "positive")
+    return out
 
 
 def resolve_parameter_set(params: str | dict) -> dict[str, float]:
@@ -47,9 +65,8 @@ def resolve_parameter_set(params: str | dict) -> dict[str, float]:
         params = PARAMETER_SETS[params]
     if not isinstance(params, dict):
         raise ModelDefinitionError(f"parameters must be a set name or a dict, got {type(params).__name__}")
-    check_parameter_names(params, "parameters")
     values = {k: p.default for k, p in DPINeuron.parameters.items()}
-    values.update({k: float(v) for k, v in params.items()})
+    values.update(check_parameters(params, "parameters"))
     return values
 
 
@@ -68,9 +85,8 @@ class Mismatch:
 
     def __post_init__(self):
         for name in ("neuron", "synapse"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
-                raise ModelDefinitionError(f"Mismatch.{name} must be a finite number >= 0, got {value!r}")
+            # sigma > 3 would scale currents by e^(3 z): factors of 1e-4 to 1e4, no longer a device's mismatch
+            validate.real(getattr(self, name), name, owner="Mismatch", low=0.0, high=3.0)
 
     def neuron_factors(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
         return {k: np.exp(self.neuron * rng.standard_normal(n)) for k in MISMATCHED}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import ModelDefinitionError
+from ..core import validate
 from .chip import ChipRecording, DynapSE
 
 SYNAPSE_ORDER = ("nmda", "ampa", "gaba_a", "gaba_b")
@@ -22,7 +23,14 @@ def poisson_inputs(rate_hz: float = 80.0, duration_ms: float = 100.0, dt_ms: flo
                    seed: int = 0) -> dict[str, np.ndarray]:
     """One spike train per synapse type (ms): in each step a spike with probability rate x dt, as the seed
     draws them; times are step starts ``k dt``."""
+    owner = "poisson_inputs"
+    dt_ms = validate.positive(dt_ms, "dt_ms", owner=owner)
+    rate_hz = validate.real(rate_hz, "rate_hz", owner=owner, low=0.0, high=1e3 / dt_ms)  # at most one spike a step
+    duration_ms = validate.positive(duration_ms, "duration_ms", owner=owner)
+    seed = validate.integer(seed, "seed", owner=owner, low=0)
     n_steps = int(round(duration_ms / dt_ms))
+    validate.memory(8.0 * len(SYNAPSE_ORDER) * n_steps, f"{owner}: {n_steps} steps of 4 trains",
+                    fix="use a shorter duration or a larger dt")
     draws = np.random.default_rng(seed).random((len(SYNAPSE_ORDER), n_steps))
     return {k: np.flatnonzero(draws[i] < rate_hz * dt_ms * 1e-3) * dt_ms for i, k in enumerate(SYNAPSE_ORDER)}
 
@@ -30,13 +38,16 @@ def poisson_inputs(rate_hz: float = 80.0, duration_ms: float = 100.0, dt_ms: flo
 def run_single_neuron(inputs: dict[str, np.ndarray], weights: dict | None = None, duration_ms: float = 100.0,
                       dt_ms: float = 0.1, precision: str = "float64") -> tuple[ChipRecording, object]:
     """Run the protocol; return the recording and the neuron handle (all six currents and spikes recorded)."""
-    weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
-    if set(weights) != set(SYNAPSE_ORDER) or set(inputs) != set(SYNAPSE_ORDER):
-        raise ModelDefinitionError(f"weights and inputs need exactly the keys {list(SYNAPSE_ORDER)}")
+    weights = DEFAULT_WEIGHTS if weights is None else weights
+    for what, given in (("weights", weights), ("inputs", inputs)):
+        if not isinstance(given, dict) or set(given) != set(SYNAPSE_ORDER):
+            keys = sorted(map(str, given)) if isinstance(given, dict) else type(given).__name__
+            raise ModelDefinitionError(f"run_single_neuron: {what} need exactly the keys {list(SYNAPSE_ORDER)}, "
+                                       f"got {keys}")
     chip = DynapSE(integer_weights=False)
     neuron = chip.get_neurons(1, core=1)
     for kind in SYNAPSE_ORDER:
-        times = np.asarray(inputs[kind], dtype=np.float64).ravel()
+        times = validate.real_array(inputs[kind], f"inputs[{kind!r}] (ms)", owner="run_single_neuron", low=0.0).ravel()
         chip.connect(chip.spike_generator(times, n=1, name=f"input_{kind}"), neuron, kind, weight=weights[kind])
     record = [(neuron, var) for var in CURRENTS] + [(neuron, "spike")]
     return chip.run(duration_ms, dt=dt_ms, record=record, precision=precision), neuron

@@ -9,14 +9,16 @@ output ports to LPU 1's input ports.
 
 from __future__ import annotations
 
-import pathlib
 import random
 
 import numpy as np
 
+from .._errors import ModelDefinitionError
+from ..core import validate
+from ..io.atomic import writable_folder
 from .generic import GenericLPU
 from .hdf5 import write_input
-from .manager import Manager
+from .manager import Manager, steps_of
 from .pattern import Pattern
 from . import selectors as sel
 
@@ -48,9 +50,13 @@ def generic_lpu_graph(seed: int, name: str, sizes: tuple[int, int, int] | None =
     """
     import networkx as nx
 
+    seed = validate.integer(seed, "seed", owner="generic_lpu_graph", low=0, high=2**32 - 1)
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ModelDefinitionError(f"generic_lpu_graph: name must be an identifier (it becomes a selector level), "
+                                   f"got {name!r}")
     rng = np.random.RandomState(seed)
     drawn = [rng.randint(31, 40) for _ in range(3)]
-    n_sens, n_local, n_proj = sizes if sizes is not None else drawn
+    n_sens, n_local, n_proj = drawn if sizes is None else _sizes(sizes)
     G = nx.MultiDiGraph()
     kinds = ["sensory"] * n_sens + ["local"] * n_local + ["proj"] * n_proj
     counters = {"spk": 0, "gpot": 0}
@@ -93,10 +99,24 @@ def generic_lpu_graph(seed: int, name: str, sizes: tuple[int, int, int] | None =
     return G
 
 
+def _sizes(sizes) -> tuple[int, int, int]:
+    """(sensory, local, projection) population sizes: three whole numbers >= 0, not all 0."""
+    if not isinstance(sizes, (tuple, list)) or len(sizes) != 3:
+        raise ModelDefinitionError(f"generic_lpu_graph: sizes must be (sensory, local, projection), got {sizes!r}")
+    out = tuple(validate.integer(n, f"sizes[{k}]", owner="generic_lpu_graph", low=0, high=10**6)
+                for k, n in enumerate(sizes))
+    if not any(out):
+        raise ModelDefinitionError("generic_lpu_graph: sizes are all 0; an LPU needs at least one neuron")
+    return out
+
+
 def pulse_input(n_columns: int, dt: float = 1e-4, dur: float = 1.0, start: float = 0.3, stop: float = 0.6,
                 I_max: float = 0.6) -> np.ndarray:
     """Input rows (steps, n_columns): ``I_max`` where ``start < t < stop`` (t = k dt), else 0."""
-    n_steps = int(round(dur / dt))
+    n_steps = steps_of(dur, dt, "pulse_input")
+    n_columns = validate.integer(n_columns, "n_columns", owner="pulse_input", low=0)
+    validate.memory(8.0 * n_steps * n_columns, f"pulse_input: {n_steps} steps x {n_columns} inputs",
+                    fix="use a shorter duration or a larger dt")
     t = np.arange(n_steps) * dt
     rows = np.zeros((n_steps, n_columns))
     rows[(t > start) & (t < stop)] = I_max
@@ -126,9 +146,8 @@ def intro_demo(out_dir, duration: float = 1.0, dt: float = 1e-4, seeds: tuple[in
     """
     from .gexf import write_gexf
 
-    out = pathlib.Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    n_steps = int(round(duration / dt))
+    n_steps = steps_of(duration, dt, "lpu demo")
+    out = writable_folder(out_dir, "lpu demo output folder")
     files = {}
     for i, seed in enumerate(seeds):
         graph = generic_lpu_graph(seed, f"lpu_{i}", sizes)

@@ -10,14 +10,18 @@ integrated at step 0, so output row 0 is the initial state):
    Morris-Lecar by forward Euler in sub-steps of at most 0.01 ms; store V of graded nodes in the delay
    buffer; update every synapse (alpha from this step's spikes, graded from the delayed V);
 3. copy the public neurons to the output ports and record the spike flags and graded potentials.
+
+A state that becomes NaN or infinite (checked where it is computed, before a reset could hide it) is noted in
+the ``fault`` array (first step, kind, index); after the chunk the LPU keeps the outputs of the steps before
+it and raises :class:`~spikeloom.SimulationError` naming the LPU, node or edge, variable and step.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from .._errors import ModelDefinitionError, SimulationError
+from ..core import validate
 from ..neurons.lif import LIF
 from ..neurons.morris_lecar import MorrisLecar
 from ..synapses.alpha_euler import AlphaSynapse
@@ -31,6 +35,10 @@ from .lpu import LPU
 ML_CONSTANTS = {"C": 1.0, "g_L": 0.5, "g_K": 2.0, "g_Ca": 1.1, "V_L": -0.05, "V_K": -0.07, "V_Ca": 0.1}
 #: Morris-Lecar sub-step of Neurokernel's kernel (s)
 ML_SUBSTEP = 1e-5
+#: largest finite float64: ``not abs(x) <= FMAX`` is true exactly for NaN and infinities
+FMAX = float(np.finfo(np.float64).max)
+#: ``fault[1]`` codes: what became non-finite (the index in ``fault[2]`` is a slot, ML neuron or edge)
+FAULT_KINDS = ("V of a spiking node", "V of a graded node", "n of a Morris-Lecar node", "g of an edge")
 
 
 def _kernel(xp):
@@ -53,7 +61,7 @@ def _kernel(xp):
              syn_g, syn_E, syn_cond, syn_post_spiking, syn_post,
              al_syn, al_pre, al_a0, al_a1, al_a2, al_ar, al_ad, al_gmax,
              pw_syn, pw_pre, pw_delay, pw_threshold, pw_slope, pw_power, pw_saturation,
-             buf, buf_ptr, rec_spike, rec_gpot):
+             buf, buf_ptr, rec_spike, rec_gpot, fault):
         for k in range(in_gpot_slot.shape[0]):
             V_gpot[in_gpot_slot[k]] = in_gpot[k]
         for k in range(in_spike_slot.shape[0]):
@@ -75,6 +83,8 @@ def _kernel(xp):
             for k in range(lif_slot.shape[0]):
                 j = lif_slot[k]
                 (V_new,) = lif_step(V_spk[j], I_spk[j], 0.0, lif_R[k], lif_decay[k], 0.0, 0.0)
+                if fault[0] == 0 and not abs(V_new) <= FMAX:
+                    fault[0], fault[1], fault[2] = s + 1, 0, j
                 V_out, _, fired = lif_fire(V_spk[j], 0.0, V_new, lif_Vt[k], lif_Vr[k], 0.0)
                 V_spk[j] = V_out
                 spk[j] = 1 if fired else 0
@@ -87,6 +97,10 @@ def _kernel(xp):
                                       C, g_L, g_K, g_Ca, V_L, V_K, V_Ca)
                     V, n = V + ddt_ms * dV, n + ddt_ms * dn
                 V_gpot[j], ml_n[k] = V, n
+                if fault[0] == 0 and not abs(V) <= FMAX:
+                    fault[0], fault[1], fault[2] = s + 1, 1, j
+                if fault[0] == 0 and not abs(n) <= FMAX:
+                    fault[0], fault[1], fault[2] = s + 1, 2, k
             p = buf_ptr[0]
             depth = buf.shape[0]
             for j in range(V_gpot.shape[0]):
@@ -98,6 +112,9 @@ def _kernel(xp):
             for k in range(pw_syn.shape[0]):
                 V_pre = buf[(p - pw_delay[k] + depth) % depth, pw_pre[k]]
                 syn_g[pw_syn[k]] = power_g(V_pre, pw_threshold[k], pw_slope[k], pw_power[k], pw_saturation[k])
+            for k in range(syn_g.shape[0]):
+                if fault[0] == 0 and not abs(syn_g[k]) <= FMAX:
+                    fault[0], fault[1], fault[2] = s + 1, 3, k
             buf_ptr[0] = (p + 1) % depth
         for k in range(out_gpot_slot.shape[0]):
             out_gpot[k] = V_gpot[out_gpot_slot[k]]
@@ -121,12 +138,12 @@ class GenericLPU(LPU):
     """
 
     def __init__(self, graph, dt: float, id: str, *, input_file=None, output_file=None, record: bool = True):
-        if not (isinstance(dt, (int, float)) and math.isfinite(dt) and dt > 0):
-            raise ValueError(f"LPU {id!r}: dt must be a positive number of seconds, got {dt!r}")
+        self.dt = validate.positive(dt, "dt (s)", owner=f"LPU {id!r}")
+        source = None
         if isinstance(graph, (str, bytes)) or hasattr(graph, "__fspath__"):
-            graph = read_gexf(graph)
-        nodes, edges = nodes_and_edges(graph)
-        self.dt = float(dt)
+            source = graph.decode() if isinstance(graph, bytes) else graph
+            graph = read_gexf(source)
+        nodes, edges = nodes_and_edges(graph, source)
         self.nodes, self.edges = nodes, edges
         spiking_ids = [r["id"] for r in nodes if r["spiking"]]
         gpot_ids = [r["id"] for r in nodes if not r["spiking"]]
@@ -138,7 +155,9 @@ class GenericLPU(LPU):
         port_nodes = {kind: [r for r in nodes if r["model"] == f"port_in_{kind}"] for kind in ("gpot", "spk")}
         public = {kind: [r for r in nodes if r["public"] and r["spiking"] == (kind == "spk")]
                   for kind in ("gpot", "spk")}
-        ports = {name: [p for r in group for p in _ports_of(r["selector"], r["id"])] for name, group in
+        where = f"GEXF file {str(source)!r}: " if source is not None else ""
+        owners: dict[tuple, int] = {}
+        ports = {name: [_port_of(r, where, owners) for r in group] for name, group in
                  (("in_gpot", port_nodes["gpot"]), ("in_spike", port_nodes["spk"]),
                   ("out_gpot", public["gpot"]), ("out_spike", public["spk"]))}
         super().__init__(id, **ports)
@@ -156,11 +175,14 @@ class GenericLPU(LPU):
             V_gpot[slot[r["id"]]] = float(r["initV"])
         alpha = [(k, e) for k, e in enumerate(edges) if e["model"] == "AlphaSynapse"]
         power = [(k, e) for k, e in enumerate(edges) if e["model"] == "power_gpot_gpot"]
-        delays = [int(round(float(e["delay"]) * 1e-3 / self.dt)) for _, e in power]
-        if any(d < 0 for d in delays):
-            bad = power[[d < 0 for d in delays].index(True)][1]
-            raise ValueError(f"LPU {id!r}: edge {bad['pre']}->{bad['post']} has a negative delay")
+        # delays (ms, >= 0 by the graph check) round to whole steps, as in Neurokernel
+        delays = [int(round(e["delay"] * 1e-3 / self.dt)) for _, e in power]
         depth = max(delays, default=0) + 1
+        if depth > 1:
+            longest = power[int(np.argmax(delays))][1]
+            validate.memory(8.0 * depth * len(gpot_ids), f"LPU {id!r}: the delay buffer of edge {longest['pre']}->"
+                            f"{longest['post']} (delay {longest['delay']:g} ms = {depth - 1} steps)",
+                            fix="check the edge's 'delay' attribute (ms) and dt (s)")
         RC = f64([float(r["R"]) * float(r["C"]) for r in lif])
         self._arrays = {
             "V_spk": V_spk, "spk": np.zeros(len(spiking_ids), np.int32), "V_gpot": V_gpot,
@@ -189,6 +211,7 @@ class GenericLPU(LPU):
             **{f"pw_{k}": f64([e[k] for _, e in power]) for k in ("threshold", "slope", "power", "saturation")},
             "buf": np.tile(V_gpot, (depth, 1)), "buf_ptr": np.zeros(1, np.int64),
             "rec_spike": np.zeros((1, len(spiking_ids))), "rec_gpot": np.zeros((1, len(gpot_ids))),
+            "fault": np.zeros(3, np.int64),
         }
         self.n_extern = len(extern)
         self.input_file, self.output_file, self.record = input_file, output_file, record
@@ -208,18 +231,29 @@ class GenericLPU(LPU):
 
     # ---- inputs and outputs around the compiled chunks -----------------------------------------------
     def prepare(self, start: int, n_steps: int, dt: float, chunk: int) -> None:
+        """Check dt, memory and the input file, then open the outputs (nothing is opened if a check fails)."""
         if abs(dt - self.dt) > 1e-12 * self.dt:
-            raise ValueError(f"LPU {self.id!r} was built for dt = {self.dt} s but the manager runs dt = {dt} s")
+            raise ModelDefinitionError(f"LPU {self.id!r} was built for dt = {self.dt:g} s but the manager runs "
+                                       f"dt = {dt:g} s; build the LPU and the Manager with the same dt")
         a = self._arrays
+        width = a["spk"].size + a["V_gpot"].size
+        kept = n_steps if self.record else 0
+        validate.memory(8.0 * (chunk * (width + self.n_extern) + kept * width),
+                        f"LPU {self.id!r}: {n_steps} steps of {width} recorded node(s)",
+                        fix="run fewer steps, or pass record=False and write output_file instead")
         a["rec_spike"] = np.zeros((chunk, a["spk"].size))
         a["rec_gpot"] = np.zeros((chunk, a["V_gpot"].size))
         a["ext_rows"] = np.zeros((chunk, self.n_extern))
+        a["fault"][:] = 0
         if self.input_file is not None:
-            self._reader = InputReader(self.input_file, self.n_extern, f"LPU {self.id!r}")
-            if self._reader.n_rows < start + n_steps:
-                self._reader.close()
-                raise ValueError(f"LPU {self.id!r}: input file {str(self.input_file)!r} has {self._reader.n_rows} "
-                                 f"rows, the run needs {start + n_steps} (row s drives step s)")
+            labels = [f"column {k} (node {r['id']})" for k, r in enumerate(r for r in self.nodes if r["extern"])]
+            reader = InputReader(self.input_file, self.n_extern, f"LPU {self.id!r}", labels)
+            if reader.n_rows < start + n_steps:
+                reader.close()
+                raise ModelDefinitionError(
+                    f"LPU {self.id!r}: input file {str(self.input_file)!r} has {reader.n_rows} rows, the run needs "
+                    f"{start + n_steps} (row s drives step s)")
+            self._reader = reader
         if self.output_file is not None:
             stem = str(self.output_file)
             stem = stem[:-3] if stem.endswith(".h5") else stem
@@ -232,12 +266,30 @@ class GenericLPU(LPU):
             self._arrays["ext_rows"][:n] = self._reader.rows(s0, n)
 
     def after_chunk(self, s0: int, n: int) -> None:
+        """Keep the chunk's rows; if a state became non-finite, keep only the rows before that step and raise."""
+        fault = self._arrays["fault"]
+        done = n if fault[0] == 0 else int(fault[0]) - 1 - s0
         for kind in ("spike", "gpot"):
-            rows = self._arrays[f"rec_{kind}"][:n]
-            if kind in self._writers:
+            rows = self._arrays[f"rec_{kind}"][:done]
+            if kind in self._writers and done:
                 self._writers[kind].append(rows)
             if self.record:
                 self._rows[kind].append(rows.copy())
+        if fault[0]:
+            raise SimulationError(self._fault_message(int(fault[0]) - 1, int(fault[1]), int(fault[2])))
+
+    def _fault_message(self, step: int, kind: int, index: int) -> str:
+        """Name the node or edge and the variable that became non-finite at ``step``."""
+        if kind == 3:
+            e = self.edges[index]
+            what = f"edge {e['pre']}->{e['post']} ({e.get('name', 'unnamed')}), variable 'g'"
+        else:
+            ids = self.spike_ids if kind == 0 else self.gpot_ids
+            slot = index if kind < 2 else int(self._arrays["ml_slot"][index])
+            node = next(r for r in self.nodes if r["id"] == ids[slot])
+            what = f"node {node['id']} ({node.get('name', 'unnamed')}), variable {'n' if kind == 2 else 'V'!r}"
+        return (f"LPU {self.id!r}: the state became non-finite at step {step} (t = {step * self.dt:g} s), {what}; "
+                f"the outputs keep the steps before it. Check the parameters, the inputs and dt")
 
     def finish(self) -> None:
         if self._reader is not None:
@@ -251,13 +303,19 @@ class GenericLPU(LPU):
                              for k, v in self._rows.items()}
 
 
-def _ports_of(selector: str, node_id: int) -> list[tuple]:
+def _port_of(node: dict, where: str, owners: dict) -> tuple:
+    """The one port a port or public node's selector names; ``owners`` (port -> node id) catches a port named
+    by two nodes."""
     from . import selectors as sel
 
+    label = f"{where}node {node['id']} ({node.get('name', 'unnamed')}), attribute 'selector'"
     try:
-        ports = [p for p in sel.expand(selector) if p]
-    except ValueError as err:
-        raise ValueError(f"node {node_id}: bad selector: {err}") from None
+        ports = [p for p in sel.expand(node["selector"]) if p]
+    except ModelDefinitionError as err:
+        raise ModelDefinitionError(f"{label}: {err}") from None
     if len(ports) != 1:
-        raise ValueError(f"node {node_id}: selector {selector!r} must name exactly one port, names {len(ports)}")
-    return ports
+        raise ModelDefinitionError(f"{label}: {node['selector']!r} must name exactly one port, names {len(ports)}")
+    other = owners.setdefault(ports[0], node["id"])
+    if other != node["id"]:
+        raise ModelDefinitionError(f"{label}: port {node['selector']!r} is already the port of node {other}")
+    return ports[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from .._errors import ModelDefinitionError
 from . import selectors as sel
 
 COLUMNS = ("interface", "io", "type")
@@ -27,7 +28,8 @@ class Interface:
         ports = _explicit_ports(selector, "Interface")
         dup = _first_duplicate(ports)
         if dup is not None:
-            raise ValueError(f"Interface: port {sel.to_identifier(dup)} appears more than once in {selector!r}")
+            raise ModelDefinitionError(
+                f"Interface: port {sel.to_identifier(dup)} appears more than once in {selector!r}")
         self._rows: dict[tuple, dict] = {p: {"interface": interface, "io": None, "type": None} for p in ports}
 
     @classmethod
@@ -43,20 +45,23 @@ class Interface:
             columns = COLUMNS
         values = list(values) if isinstance(values, (list, tuple)) else [values]
         if len(values) != len(columns):
-            raise ValueError(f"Interface[{selector!r}]: {len(values)} value(s) for the column(s) {list(columns)}")
+            raise ModelDefinitionError(
+                f"Interface[{selector!r}]: {len(values)} value(s) for the column(s) {list(columns)}")
         for col, val in zip(columns, values):
             if col not in COLUMNS:
-                raise ValueError(f"Interface: unknown column {col!r}; columns: {list(COLUMNS)}")
+                raise ModelDefinitionError(f"Interface: unknown column {col!r}; columns: {list(COLUMNS)}")
             if col in _ALLOWED and val not in _ALLOWED[col]:
-                raise ValueError(f"Interface[{selector!r}]: {col} must be one of {_ALLOWED[col]}, got {val!r}")
+                raise ModelDefinitionError(
+                    f"Interface[{selector!r}]: {col} must be one of {_ALLOWED[col]}, got {val!r}")
             if col == "interface" and not isinstance(val, int):
-                raise ValueError(f"Interface[{selector!r}]: interface must be an int, got {val!r}")
+                raise ModelDefinitionError(f"Interface[{selector!r}]: interface must be an int, got {val!r}")
         ports = self.select_ports(selector)
         if not (isinstance(selector, str) and sel.is_ambiguous(selector)):
             missing = set(_explicit_ports(selector, "Interface")) - set(self._rows)
             if missing:
-                raise ValueError(f"Interface: port(s) {[sel.to_identifier(p) for p in sorted(missing, key=str)][:5]} "
-                                 "are not in this interface")
+                raise ModelDefinitionError(
+                    f"Interface: port(s) {[sel.to_identifier(p) for p in sorted(missing, key=str)][:5]} "
+                    "are not in this interface")
         for p in ports:
             self._rows[p].update(zip(columns, values))
 
@@ -70,7 +75,11 @@ class Interface:
         return [p for p in self._rows if p in wanted]
 
     def get(self, port: tuple, column: str):
-        return self._rows[tuple(port)][column]
+        row = self._rows.get(tuple(port))
+        if row is None or column not in COLUMNS:
+            what = f"no port {sel.to_identifier(tuple(port))}" if row is None else f"no column {column!r}"
+            raise ModelDefinitionError(f"Interface has {what} (columns: {list(COLUMNS)})")
+        return row[column]
 
     def _where(self, **cond) -> "Interface":
         return self._from_rows({p: r for p, r in self._rows.items() if all(r[k] == v for k, v in cond.items())})
@@ -145,11 +154,24 @@ def _pair_ok(x: dict, y: dict) -> bool:
 
 
 def _explicit_ports(selector, owner: str) -> list[tuple]:
+    """The ports an unambiguous selector string or a list of port tuples names; errors name ``owner``."""
     if isinstance(selector, str):
-        if sel.is_ambiguous(selector):
-            raise ValueError(f"{owner}: selector {selector!r} is ambiguous; name every port explicitly")
-        return [p for p in sel.expand(selector) if p]
-    return [tuple(p) for p in selector]
+        try:
+            ambiguous = sel.is_ambiguous(selector)
+            ports = None if ambiguous else [p for p in sel.expand(selector) if p]
+        except ModelDefinitionError as err:
+            raise ModelDefinitionError(f"{owner}: {err}") from None
+        if ambiguous:
+            raise ModelDefinitionError(f"{owner}: selector {selector!r} is ambiguous; name every port explicitly")
+        return ports
+    try:
+        ports = [tuple(p) for p in selector]
+    except TypeError:
+        ports = None
+    if ports is None or not all(p and all(isinstance(t, (str, int)) for t in p) for p in ports):
+        raise ModelDefinitionError(f"{owner}: ports are named by a selector string or a list of port tuples "
+                                   f"(levels str or int), got {selector!r}")
+    return ports
 
 
 def _first_duplicate(ports: list[tuple]):

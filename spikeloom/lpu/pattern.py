@@ -8,6 +8,9 @@ pattern, a source port is an *input* (it receives from the LPU's out-port) and a
 
 from __future__ import annotations
 
+import numpy as np
+
+from .._errors import ModelDefinitionError
 from . import selectors as sel
 from .interface import Interface, _explicit_ports
 
@@ -22,14 +25,15 @@ class Pattern:
 
     def __init__(self, *selectors: str):
         if len(selectors) < 2:
-            raise ValueError("Pattern needs at least two selectors (one per interface)")
+            raise ModelDefinitionError("Pattern needs at least two selectors (one per interface)")
         ports_per = [_explicit_ports(s, "Pattern") for s in selectors]
         if not all(ports_per):
             empty = [s for s, p in zip(selectors, ports_per) if not p]
-            raise ValueError(f"Pattern: cannot create a pattern with an empty selector {empty[0]!r}")
+            raise ModelDefinitionError(f"Pattern: cannot create a pattern with an empty selector {empty[0]!r}")
         if not sel.are_disjoint(*ports_per):
-            raise ValueError(f"Pattern: the selectors {list(selectors)} must be disjoint (a port belongs to one "
-                             "interface)")
+            raise ModelDefinitionError(
+                f"Pattern: the selectors {list(selectors)} must be disjoint (a port belongs to one "
+                "interface)")
         rows = {}
         for i, ports in enumerate(ports_per):
             it = Interface(ports, interface=i)
@@ -45,8 +49,9 @@ class Pattern:
         p = cls(*selectors)
         src, dst = _explicit_ports(from_sel, "Pattern"), _explicit_ports(to_sel, "Pattern")
         if not src or not dst or len(src) != len(dst):
-            raise ValueError(f"Pattern.from_concat: {len(src)} source and {len(dst)} destination ports; need equal, "
-                             "nonzero counts")
+            raise ModelDefinitionError(
+                f"Pattern.from_concat: {len(src)} source and {len(dst)} destination ports; need equal, "
+                "nonzero counts")
         p.connect(list(zip(src, dst)))
         return p
 
@@ -56,17 +61,19 @@ class Pattern:
         p = cls(*selectors)
         src, dst = _explicit_ports(from_sel, "Pattern"), _explicit_ports(to_sel, "Pattern")
         if not src or not dst:
-            raise ValueError("Pattern.from_product: cannot create a pattern with an empty selector")
+            raise ModelDefinitionError("Pattern.from_product: cannot create a pattern with an empty selector")
         p.connect([(a, b) for a in src for b in dst])
         return p
 
     def __setitem__(self, key, value):
         if not (isinstance(key, tuple) and len(key) == 2):
-            raise ValueError("Pattern: connections are set as pattern[source_selector, destination_selector] = 1")
+            raise ModelDefinitionError(
+                "Pattern: connections are set as pattern[source_selector, destination_selector] = 1")
         src = _explicit_ports(key[0], "Pattern")
         dst = _explicit_ports(key[1], "Pattern")
-        if not value:
-            raise ValueError("Pattern: a connection is set with a true value (removing one is not supported)")
+        if not (isinstance(value, (bool, int, np.bool_, np.integer)) and value == 1):
+            raise ModelDefinitionError(f"Pattern: a connection is set with the value 1 or True (removing one is not "
+                                       f"supported), got {value!r}")
         self.connect([(a, b) for a in src for b in dst])
 
     def connect(self, pairs: list[tuple[tuple, tuple]]) -> None:
@@ -75,27 +82,31 @@ class Pattern:
         for a, b in pairs:
             for port in (a, b):
                 if port not in self.interface:
-                    raise ValueError(f"Pattern: port {sel.to_identifier(port)} is not in any of its interfaces")
+                    raise ModelDefinitionError(
+                        f"Pattern: port {sel.to_identifier(port)} is not in any of its interfaces")
             ia, ib = self.interface.get(a, "interface"), self.interface.get(b, "interface")
             name = f"{sel.to_identifier(a)} -> {sel.to_identifier(b)}"
             if ia == ib:
-                raise ValueError(f"Pattern: {name} joins two ports of interface {ia}; connections must cross "
-                                 "interfaces")
+                raise ModelDefinitionError(
+                    f"Pattern: {name} joins two ports of interface {ia}; connections must cross "
+                    "interfaces")
             if (a, b) in seen:
-                raise ValueError(f"Pattern: duplicate connection {name}")
+                raise ModelDefinitionError(f"Pattern: duplicate connection {name}")
             if b in self._dst or b in new_dst:
-                raise ValueError(f"Pattern: fan-in at {sel.to_identifier(b)} ({name}): a destination port may have "
-                                 "only one source")
+                raise ModelDefinitionError(
+                    f"Pattern: fan-in at {sel.to_identifier(b)} ({name}): a destination port may have "
+                    "only one source")
             if a in self._dst or a in new_dst or b in self._src or b in new_src:
-                raise ValueError(f"Pattern: {name}: a port cannot both receive input and send output")
+                raise ModelDefinitionError(f"Pattern: {name}: a port cannot both receive input and send output")
             ta, tb = self.interface.get(a, "type"), self.interface.get(b, "type")
             if ta is not None and tb is not None and ta != tb:
-                raise ValueError(f"Pattern: {name} joins a {ta} port to a {tb} port; types must match")
+                raise ModelDefinitionError(f"Pattern: {name} joins a {ta} port to a {tb} port; types must match")
             for port, io in ((a, "in"), (b, "out")):
                 if self.interface.get(port, "io") not in (None, io):
-                    raise ValueError(f"Pattern: {name}: port {sel.to_identifier(port)} is declared io="
-                                     f"{self.interface.get(port, 'io')!r} in the pattern but is used as "
-                                     f"{'a source' if io == 'in' else 'a destination'}")
+                    raise ModelDefinitionError(
+                        f"Pattern: {name}: port {sel.to_identifier(port)} is declared io="
+                        f"{self.interface.get(port, 'io')!r} in the pattern but is used as "
+                        f"{'a source' if io == 'in' else 'a destination'}")
             seen.add((a, b))
             new_src.add(a)
             new_dst.add(b)

@@ -8,7 +8,11 @@ the original parser's accidents (``/a.+/b,/c`` is an error there, ``(a,b),(c)`` 
 
 Selectors with a wildcard ``/*`` or an open interval ``[5:]`` are *ambiguous*: they can match ports of an
 existing table (:func:`select`) but cannot be expanded or counted. Malformed or ambiguous input raises
-``ValueError`` naming the character position.
+:class:`~spikeloom.ModelDefinitionError` (a ``ValueError``) naming the character position.
+
+Expansion is bounded: a selector is counted arithmetically before any identifier is built, and one naming more
+than :data:`MAX_PORTS` identifiers (``/a[0:999999999]``) is refused, as is one whose identifiers would not fit
+in memory, so a typo cannot exhaust the machine.
 """
 
 from __future__ import annotations
@@ -17,7 +21,15 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Union
 
+from .._errors import ModelDefinitionError
+from ..core import validate
+
 Port = tuple
+#: most identifiers one selector may name (an LPU of Neurokernel's largest models has ~10^5 ports)
+MAX_PORTS = 10_000_000
+#: rough bytes per identifier: the tuple, its list slot and one small int or str per level
+_BYTES_PER_PORT = 120
+_BYTES_PER_LEVEL = 40
 Selection = Union[str, Iterable[tuple]]
 
 _NAME = r"[^0-9*/\[\]():,.+][^*/\[\]():,.+]*"
@@ -52,6 +64,12 @@ class Level:
             return tuple(range(self.start, self.stop))
         return self.values
 
+    def size(self) -> int:
+        """Number of values, without building them (an interval may be huge)."""
+        if self.start is not None:
+            return max(self.stop - self.start, 0)
+        return len(self.values)
+
     def matches(self, token) -> bool:
         if self.wild:
             return True
@@ -62,7 +80,7 @@ class Level:
 
 def _fail(text: str, pos: int, why: str):
     caret = f"\n  {text}\n  {' ' * pos}^"
-    raise ValueError(f"malformed selector {text!r}: {why} at position {pos}{caret}")
+    raise ModelDefinitionError(f"malformed selector {text!r}: {why} at position {pos}{caret}")
 
 
 def _lex(text: str) -> list[tuple[str, object, int]]:
@@ -168,7 +186,9 @@ class _Parser:
         seqs = self.sequence()
         while self.peek() == "+":
             self.i += 1
+            op_at = self.pos()
             right = self.sequence()
+            _check_size(len(seqs) * len(right), self.text, f"the '+' at position {op_at} makes")
             seqs = [a + b for a in seqs for b in right]
         return seqs
 
@@ -193,14 +213,41 @@ class _Parser:
         return seqs
 
 
-def _expand_seqs(seqs: list[list[Level]], text: str) -> list[Port]:
-    out: list[Port] = []
+def _check_unambiguous(seqs: list[list[Level]], text: str) -> None:
     for seq in seqs:
         for level in seq:
             if level.ambiguous:
                 what = "wildcard" if level.wild else "open interval"
-                raise ValueError(f"ambiguous selector {text!r}: the {what} at position {level.pos} cannot be "
-                                 "expanded into ports (it can only match existing ports)")
+                raise ModelDefinitionError(f"ambiguous selector {text!r}: the {what} at position {level.pos} cannot "
+                                           "be expanded into ports (it can only match existing ports)")
+
+
+def _count_seqs(seqs: list[list[Level]]) -> int:
+    """Identifiers the sequences name, computed from the level sizes (nothing is built)."""
+    total = 0
+    for seq in seqs:
+        n = 1
+        for level in seq:
+            n *= level.size()
+        total += n
+    return total
+
+
+def _check_size(n: int, text: str, what: str = "it names", levels: int = 1) -> None:
+    """Refuse a selector naming more than :data:`MAX_PORTS` identifiers, or more than memory holds."""
+    if n > MAX_PORTS:
+        raise ModelDefinitionError(f"selector {text!r}: {what} {n} port identifiers; at most {MAX_PORTS} can be "
+                                   "expanded (check the interval bounds)")
+    if n > 100_000:  # reading the free memory costs more than building a small selector
+        validate.memory(n * (_BYTES_PER_PORT + _BYTES_PER_LEVEL * levels),
+                        f"selector {text!r} ({n} port identifiers)")
+
+
+def _expand_seqs(seqs: list[list[Level]], text: str) -> list[Port]:
+    _check_unambiguous(seqs, text)
+    _check_size(_count_seqs(seqs), text, levels=max((len(s) for s in seqs), default=1))
+    out: list[Port] = []
+    for seq in seqs:
         partial: list[Port] = [()]
         for level in seq:
             partial = [p + (v,) for p in partial for v in level.explicit()]
@@ -209,9 +256,9 @@ def _expand_seqs(seqs: list[list[Level]], text: str) -> list[Port]:
 
 
 def parse(selector: str) -> list[list[Level]]:
-    """The selector as a list of level sequences (raises ``ValueError`` with the position if malformed)."""
+    """The selector as a list of level sequences (raises ``ModelDefinitionError`` with the position if malformed)."""
     if not isinstance(selector, str):
-        raise ValueError(f"a selector must be a str, got {type(selector).__name__}")
+        raise ModelDefinitionError(f"a selector must be a str, got {type(selector).__name__} {selector!r}")
     if not selector.strip():
         return []
     return _Parser(selector).parse()
@@ -231,8 +278,10 @@ def expand(selector: str) -> list[tuple]:
 
 
 def count(selector: str) -> int:
-    """Number of port identifiers ``selector`` names (0 for the empty selector)."""
-    return sum(1 for p in expand(selector) if p)
+    """Number of port identifiers ``selector`` names (0 for the empty selector), computed without expanding."""
+    seqs = parse(selector)
+    _check_unambiguous(seqs, selector)
+    return _count_seqs(seqs)
 
 
 def is_ambiguous(selector: str) -> bool:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..io.atomic import atomic_path
+
 
 def lpu_raster(ax, spikes: np.ndarray, dt: float, title: str = "") -> None:
     """Raster of a (steps, neurons) 0/1 array; times in seconds."""
     steps, idx = np.nonzero(spikes)
     ax.plot(steps * dt, idx, "|", ms=3, color="k", rasterized=True)
-    ax.set_xlim(0, spikes.shape[0] * dt)
+    ax.set_xlim(0, spikes.shape[0] * dt if spikes.shape[0] else 1)
     ax.set_ylim(-0.5, max(spikes.shape[1], 1) - 0.5)
     ax.set_ylabel("neuron")
     ax.set_title(title, fontsize=9)
@@ -20,7 +22,7 @@ def lpu_waveforms(ax, gpot: np.ndarray, dt: float, columns, title: str = "") -> 
     t = np.arange(gpot.shape[0]) * dt
     for c in columns:
         ax.plot(t, gpot[:, c] * 1e3, lw=0.8, label=str(c))
-    ax.set_xlim(0, t[-1] if t.size else 1)
+    ax.set_xlim(0, gpot.shape[0] * dt if t.size else 1)  # the end of the last step, as the raster: never empty
     ax.set_ylabel("V (mV)")
     ax.set_title(title, fontsize=9)
 
@@ -43,7 +45,8 @@ def demo_figures(outputs: dict, dt: float, out_dir, frames: int = 20, fps: int =
     for ax in axes[-1]:
         ax.set_xlabel("time (s)")
     fig.tight_layout()
-    fig.savefig(f"{out_dir}/raster.png", dpi=110)
+    with atomic_path(f"{out_dir}/raster.png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
     written.append("raster.png")
 
@@ -54,7 +57,8 @@ def demo_figures(outputs: dict, dt: float, out_dir, frames: int = 20, fps: int =
     for ax in axes[-1]:
         ax.set_xlabel("time (s)")
     fig.tight_layout()
-    fig.savefig(f"{out_dir}/waveforms.png", dpi=110)
+    with atomic_path(f"{out_dir}/waveforms.png") as tmp:
+        fig.savefig(tmp, dpi=110)
     plt.close(fig)
     written.append("waveforms.png")
 
@@ -79,8 +83,8 @@ def demo_figures(outputs: dict, dt: float, out_dir, frames: int = 20, fps: int =
         return [d[0] for d in dots] + cursor
 
     fig.tight_layout()
-    FuncAnimation(fig, draw, frames=frames, blit=False).save(f"{out_dir}/animation.gif", writer=PillowWriter(fps=fps),
-                                                             dpi=60)
+    with atomic_path(f"{out_dir}/animation.gif") as tmp:
+        FuncAnimation(fig, draw, frames=frames, blit=False).save(tmp, writer=PillowWriter(fps=fps), dpi=60)
     plt.close(fig)
     written.append("animation.gif")
     return written
