@@ -66,13 +66,39 @@ def test_same_seed_same_connectivity_and_different_seed_differs():
 
 
 def test_bad_connectivity_is_rejected_with_the_culprit():
-    with pytest.raises(ModelDefinitionError, match="p must be in"):
+    with pytest.raises(ModelDefinitionError, match=r"FixedProb: p must be finite and in \[0, 1\]"):
         sl.FixedProb(1.5)
     with pytest.raises(ModelDefinitionError, match="OneToOne needs equal sizes"):
         build(sl.OneToOne(), 3, 4)
-    with pytest.raises(ModelDefinitionError, match="post indices"):
+    with pytest.raises(ModelDefinitionError, match=r"FromList post index must be in \[0, 4\)"):
         build(sl.FromList([0], [9]), 3, 4)
     with pytest.raises(ModelDefinitionError, match="shape"):
         build(sl.FromSparse(sp.eye(3, format="csr")), 3, 4)
-    with pytest.raises(ModelDefinitionError, match="k = 10"):
+    with pytest.raises(ModelDefinitionError, match="FixedOutDegree: k = 10 distinct targets"):
         build(sl.FixedOutDegree(10), 3, 4)
+    with pytest.raises(ModelDefinitionError, match="FixedInDegree: k = 10 distinct sources .* 3 neurons of pre"):
+        build(sl.FixedInDegree(10), 3, 40)
+
+
+def test_from_list_table_form_equals_separate_arrays():
+    """A (m, 3) table gives the synapses of the three arrays it holds; other column counts are refused."""
+    pre, post, w = [2, 0, 2], [1, 3, 0], [0.5, 1.5, 2.5]
+    table = build(sl.FromList(np.column_stack([pre, post, w])), 3, 4)
+    arrays = build(sl.FromList(pre, post, w), 3, 4)
+    np.testing.assert_array_equal(table.to_scipy().toarray(), arrays.to_scipy().toarray())
+    pairs = build(sl.FromList(np.column_stack([pre, post])), 3, 4)
+    assert pairs.weight is None and pairs.nnz == 3
+    with pytest.raises(ModelDefinitionError, match=r"shape \(m, 2\).*got shape \(3, 4\)"):
+        sl.FromList(np.zeros((3, 4)))
+
+
+def test_expected_synapses_match_built_counts():
+    """The memory estimate made before building uses these means; they must agree with what is built."""
+    rng = np.random.default_rng(0)
+    for conn, n_pre, n_post, same in [(sl.FixedProb(0.1, allow_self=False), 400, 400, True),
+                                      (sl.FixedOutDegree(7), 50, 60, False), (sl.FixedInDegree(7), 50, 60, False),
+                                      (sl.AllToAll(allow_self=False), 30, 30, True), (sl.OneToOne(), 9, 9, False),
+                                      (sl.FromList([0, 1], [1, 1]), 2, 2, False)]:
+        expected = conn.expected_synapses(n_pre, n_post, same)
+        nnz = conn.build(n_pre, n_post, rng, same).nnz
+        assert abs(nnz - expected) <= 5 * np.sqrt(max(expected, 1.0)) * (isinstance(conn, sl.FixedProb))

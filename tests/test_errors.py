@@ -19,7 +19,7 @@ def test_bad_parameters_name_the_culprit():
         sl.LIF(10, V_rest=np.zeros(3))
     with pytest.raises(ModelDefinitionError, match="method 'rk9'"):
         sl.LIF(10, method="rk9")
-    with pytest.raises(ModelDefinitionError, match="positive int"):
+    with pytest.raises(ModelDefinitionError, match="number of neurons n must be"):
         sl.LIF(0)
 
 
@@ -82,3 +82,16 @@ def test_two_generator_spikes_of_one_neuron_in_one_step_are_refused():
     net.G = sl.SpikeGeneratorGroup(2, times=[1.0, 1.02, 3.0], indices=[1, 1, 1])
     with pytest.raises(ModelDefinitionError, match=r"neuron 1 has spikes at 1 and 1.02 ms, both in step 9"):
         sl.Runner(net, dt=0.1)
+
+
+def test_coba_volley_beyond_the_stability_limit_warns_and_one_synapse_beyond_it_is_refused():
+    """A synchronous volley above the limit of the LIF step may never happen in a run: warned. One synapse above
+    it destabilises the first spike: refused (both name the projection and a stable dt)."""
+    def net(w):
+        a, b = sl.LIF(20), sl.LIF(3)
+        return sl.Network(a=a, b=b, P=sl.Projection(a, b, sl.AllToAll(), w, output=sl.COBA(E=0.0)))
+
+    with pytest.warns(UserWarning, match=r"projection 'P' .* 2000 nS if all its inputs spike in one step"):
+        sl.Runner(net(100.0), dt=0.1)
+    with pytest.raises(ModelDefinitionError, match=r"projection 'P': one synapse of 500 nS .* use dt <= 0\.0"):
+        sl.Runner(net(500.0), dt=0.1)

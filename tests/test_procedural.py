@@ -291,7 +291,7 @@ def test_single_spike_arrives_exactly_d_steps_later():
 
 def test_procedural_errors():
     a, b = sl.LIF(3), sl.LIF(4)
-    with pytest.raises(ModelDefinitionError, match="p must be in"):
+    with pytest.raises(ModelDefinitionError, match="p must be finite and in"):
         sl.ProceduralProb(0.0)
     with pytest.raises(ModelDefinitionError, match="number, Uniform or Normal"):
         sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralProb(0.5), np.ones(3))))
@@ -303,7 +303,7 @@ def test_procedural_errors():
         sl.Projection(a, b, sl.ProceduralProb(0.5), 1.0, delay=np.ones(3))
     with pytest.raises(ModelDefinitionError, match="k = 9"):
         sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralOutDegree(9), 1.0)))
-    with pytest.raises(ModelDefinitionError, match="non-negative integer"):
+    with pytest.raises(ModelDefinitionError, match="k must be a whole number"):
         sl.Runner(sl.Network(a=a, b=b, p=sl.Projection(a, b, sl.ProceduralInDegree(2.5), 1.0)))
     one = sl.LIF(1)
     with pytest.raises(ModelDefinitionError, match="without self-connections"):

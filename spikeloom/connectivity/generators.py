@@ -9,12 +9,51 @@ projection connects a population to itself).
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._errors import ModelDefinitionError
+from ..core import validate
+from ..units import split_quantity
 from .csr import CSR
+
+
+def index_array(value, name: str, owner: str | None, n: int | None = None) -> np.ndarray:
+    """``value`` as a 1-D int64 array of indices in ``[0, n)`` (``n`` None: ``>= 0``); whole-valued floats are
+    accepted, anything else (fractions, NaN, booleans, strings, nested lists) is refused naming ``name``."""
+    where = f"{owner}: {name}" if owner else name
+    try:
+        raw = np.atleast_1d(np.asarray(value))
+    except (ValueError, TypeError) as err:
+        raise ModelDefinitionError(f"{where} must be an array of indices, got {type(value).__name__} ({err})") from None
+    if raw.ndim != 1:
+        raise ModelDefinitionError(f"{where} must be one-dimensional, got shape {raw.shape}")
+    if raw.dtype.kind not in "iuf":
+        raise ModelDefinitionError(f"{where} must hold integers, got dtype {raw.dtype}")
+    if raw.dtype.kind == "f":
+        bad = ~np.isfinite(raw) | (raw != np.round(raw))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise ModelDefinitionError(f"{where} must hold integers, got {raw[i]} at position {i}")
+    idx = raw.astype(np.int64)
+    out = (idx < 0) if n is None else (idx < 0) | (idx >= n)
+    if out.any():
+        i = int(np.flatnonzero(out)[0])
+        rng = ">= 0" if n is None else f"in [0, {n})"
+        raise ModelDefinitionError(f"{where} must be {rng}, got {idx[i]} at position {i}")
+    return idx
+
+
+def flag(value, name: str, owner: str) -> bool:
+    """A switch given as ``True``/``False`` (numbers and strings are refused: ``"False"`` is truthy)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ModelDefinitionError(f"{owner}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _who(owner: str | None, what: str) -> str:
+    return f"{owner}: {what}" if owner else what
 
 
 def _distinct_targets(counts: np.ndarray, n_choices: int, rng: np.random.Generator) -> np.ndarray:
@@ -45,6 +84,24 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     def build(self, n_pre: int, n_post: int, rng: np.random.Generator, same_population: bool) -> CSR: ...
 
+    def check(self, n_pre: int, n_post: int, same_population: bool, owner: str | None = None) -> None:
+        """Refuse population sizes this connector cannot serve (called when a projection is made, before
+        anything is drawn); ``owner`` prefixes the message."""
+
+    @abc.abstractmethod
+    def expected_synapses(self, n_pre: int, n_post: int, same_population: bool) -> float:
+        """Mean number of synapses it builds (for the memory estimate made before building)."""
+
+    #: canonical unit of the weights the connector carries (None: plain numbers, or no weights)
+    weight_unit = None
+
+    def own_weights(self) -> np.ndarray | None:
+        """The weights the connector carries (one per synapse, in its input order), None if it has none."""
+        return None
+
+    def _skip(self, same_population: bool) -> bool:
+        return same_population and not getattr(self, "allow_self", True)
+
 
 @dataclass(frozen=True)
 class FixedProb(Connector):
@@ -54,13 +111,14 @@ class FixedProb(Connector):
     allow_self: bool = True
 
     def __post_init__(self):
-        if not (0.0 <= float(self.p) <= 1.0):
-            raise ModelDefinitionError(f"FixedProb: p must be in [0, 1], got {self.p}")
+        object.__setattr__(self, "p", validate.probability(self.p, "p", owner="FixedProb"))
+        object.__setattr__(self, "allow_self", flag(self.allow_self, "allow_self", "FixedProb"))
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return self.p * n_pre * (n_post - self._skip(same_population))
 
     def build(self, n_pre, n_post, rng, same_population):
-        skip = same_population and not self.allow_self
-        if skip and n_pre != n_post:
-            raise ModelDefinitionError("FixedProb(allow_self=False) needs pre and post of the same size")
+        skip = self._skip(same_population)
         if self.p > 0.25:
             # dense regime: a Bernoulli mask per block of rows is cheaper than rejection sampling
             return self._dense(n_pre, n_post, rng, skip)
@@ -88,6 +146,20 @@ class FixedProb(Connector):
         return CSR.from_coo(n_pre, n_post, np.concatenate(pre), np.concatenate(post))
 
 
+def _degree_fields(conn) -> None:
+    name = type(conn).__name__
+    object.__setattr__(conn, "k", validate.integer(conn.k, "k", owner=name, low=0))
+    object.__setattr__(conn, "allow_self", flag(conn.allow_self, "allow_self", name))
+
+
+def _degree_fits(conn, n_choices: int, what: str, side: str, owner) -> None:
+    """``k`` distinct partners (drawn without replacement) need at least ``k`` candidates."""
+    if conn.k > n_choices:
+        noself = " without self-connections" if not conn.allow_self else ""
+        raise ModelDefinitionError(_who(owner, f"{type(conn).__name__}: k = {conn.k} distinct {what} exceeds the "
+                                               f"{n_choices} neurons of {side}{noself}; use k <= {n_choices}"))
+
+
 @dataclass(frozen=True)
 class FixedOutDegree(Connector):
     """Every presynaptic neuron connects to exactly ``k`` distinct post-synaptic neurons."""
@@ -95,11 +167,19 @@ class FixedOutDegree(Connector):
     k: int
     allow_self: bool = True
 
+    def __post_init__(self):
+        _degree_fields(self)
+
+    def check(self, n_pre, n_post, same_population, owner=None):
+        _degree_fits(self, n_post - self._skip(same_population), "targets per presynaptic neuron", "post", owner)
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return float(self.k) * n_pre
+
     def build(self, n_pre, n_post, rng, same_population):
-        skip = same_population and not self.allow_self
+        self.check(n_pre, n_post, same_population)
+        skip = self._skip(same_population)
         n_choices = n_post - 1 if skip else n_post
-        if not (0 <= self.k <= n_choices):
-            raise ModelDefinitionError(f"FixedOutDegree: k = {self.k} must be in [0, {n_choices}]")
         counts = np.full(n_pre, self.k, dtype=np.int64)
         cols = _distinct_targets(counts, n_choices, rng)
         if skip:
@@ -115,7 +195,17 @@ class FixedInDegree(Connector):
     k: int
     allow_self: bool = True
 
+    def __post_init__(self):
+        _degree_fields(self)
+
+    def check(self, n_pre, n_post, same_population, owner=None):
+        _degree_fits(self, n_pre - self._skip(same_population), "sources per post-synaptic neuron", "pre", owner)
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return float(self.k) * n_post
+
     def build(self, n_pre, n_post, rng, same_population):
+        self.check(n_pre, n_post, same_population)
         transposed = FixedOutDegree(self.k, self.allow_self).build(n_post, n_pre, rng, same_population)
         return CSR.from_coo(n_pre, n_post, transposed.col, transposed.rows())
 
@@ -124,9 +214,15 @@ class FixedInDegree(Connector):
 class OneToOne(Connector):
     """Neuron ``i`` of pre connects to neuron ``i`` of post (sizes must match)."""
 
-    def build(self, n_pre, n_post, rng, same_population):
+    def check(self, n_pre, n_post, same_population, owner=None):
         if n_pre != n_post:
-            raise ModelDefinitionError(f"OneToOne needs equal sizes, got pre {n_pre} and post {n_post}")
+            raise ModelDefinitionError(_who(owner, f"OneToOne needs equal sizes, got pre {n_pre} and post {n_post}"))
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return float(n_pre)
+
+    def build(self, n_pre, n_post, rng, same_population):
+        self.check(n_pre, n_post, same_population)
         return CSR(n_pre, n_post, np.arange(n_pre + 1, dtype=np.int64), np.arange(n_pre, dtype=np.int32))
 
 
@@ -136,8 +232,14 @@ class AllToAll(Connector):
 
     allow_self: bool = True
 
+    def __post_init__(self):
+        object.__setattr__(self, "allow_self", flag(self.allow_self, "allow_self", "AllToAll"))
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return float(n_pre) * (n_post - self._skip(same_population))
+
     def build(self, n_pre, n_post, rng, same_population):
-        skip = same_population and not self.allow_self
+        skip = self._skip(same_population)
         cols = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
         rows = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
         if skip:
@@ -148,26 +250,55 @@ class AllToAll(Connector):
 
 @dataclass(frozen=True, eq=False)
 class FromList(Connector):
-    """Explicit synapses: arrays ``pre`` and ``post`` (and optionally ``weight``, one per synapse)."""
+    """Explicit synapses: index arrays ``pre`` and ``post`` (and optionally ``weight``, one per synapse), or
+    one table ``FromList(rows)`` of shape (m, 2) (pre, post) or (m, 3) (pre, post, weight).
+
+    Indices are checked when the list is made (whole numbers >= 0) and against the population sizes when
+    the projection is made. Weights may be a quantity; the projection checks its dimension."""
 
     pre: np.ndarray
-    post: np.ndarray
+    post: np.ndarray | None = None
     weight: np.ndarray | None = None
+    weight_unit: str | None = field(default=None, init=False)
+
+    def __post_init__(self):
+        pre, post, weight = self.pre, self.post, self.weight
+        if post is None:
+            pre, post, weight = _table_columns(pre)
+        pre, post = index_array(pre, "pre", "FromList"), index_array(post, "post", "FromList")
+        if pre.shape != post.shape:
+            raise ModelDefinitionError(f"FromList: pre ({pre.size} indices) and post ({post.size}) must have "
+                                       "equal length")
+        unit = None
+        if weight is not None:
+            weight, unit = split_quantity(weight, "FromList: weight")
+            weight = validate.real_array(np.ravel(weight) if np.ndim(weight) > 1 else weight, "weight",
+                                         owner="FromList", shape=(pre.size,))
+        for name, value in (("pre", pre), ("post", post), ("weight", weight), ("weight_unit", unit)):
+            object.__setattr__(self, name, value)
+
+    def check(self, n_pre, n_post, same_population, owner=None):
+        for name, idx, n in (("pre", self.pre, n_pre), ("post", self.post, n_post)):
+            index_array(idx, f"FromList {name} index", owner, n)
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return float(self.pre.size)
+
+    def own_weights(self):
+        return self.weight
 
     def build(self, n_pre, n_post, rng, same_population):
-        pre = np.asarray(self.pre).ravel()
-        post = np.asarray(self.post).ravel()
-        if pre.shape != post.shape:
-            raise ModelDefinitionError(f"FromList: pre {pre.shape} and post {post.shape} must have equal length")
-        for name, idx, n in (("pre", pre, n_pre), ("post", post, n_post)):
-            if idx.size and (not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 or idx.max() >= n):
-                raise ModelDefinitionError(f"FromList: {name} indices must be integers in [0, {n})")
-        weight = None
-        if self.weight is not None:
-            weight = np.asarray(self.weight, dtype=np.float64).ravel()
-            if weight.shape != pre.shape:
-                raise ModelDefinitionError(f"FromList: weight {weight.shape} must match pre {pre.shape}")
-        return CSR.from_coo(n_pre, n_post, pre, post, weight)
+        self.check(n_pre, n_post, same_population)
+        return CSR.from_coo(n_pre, n_post, self.pre, self.post, self.weight)
+
+
+def _table_columns(rows):
+    """(pre, post, weight or None) of a FromList table of 2 or 3 columns."""
+    table = validate.real_array(rows, "rows", owner="FromList")
+    if table.ndim != 2 or table.shape[1] not in (2, 3):
+        raise ModelDefinitionError("FromList: give pre and post index arrays, or one table of shape (m, 2) "
+                                   f"(pre, post) or (m, 3) (pre, post, weight); got shape {table.shape}")
+    return table[:, 0], table[:, 1], (table[:, 2] if table.shape[1] == 3 else None)
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,13 +307,27 @@ class FromSparse(Connector):
 
     matrix: object
 
-    def build(self, n_pre, n_post, rng, same_population):
+    def __post_init__(self):
         import scipy.sparse as sp
 
         if not sp.issparse(self.matrix):
             raise ModelDefinitionError(f"FromSparse needs a scipy.sparse matrix, got {type(self.matrix).__name__}")
-        if self.matrix.shape != (n_pre, n_post):
-            raise ModelDefinitionError(f"FromSparse: matrix shape {self.matrix.shape} != (n_pre, n_post) = "
-                                       f"{(n_pre, n_post)}")
+        validate.real_array(self.matrix.data, "matrix entries", owner="FromSparse")
+
+    def check(self, n_pre, n_post, same_population, owner=None):
+        if tuple(self.matrix.shape) != (n_pre, n_post):
+            raise ModelDefinitionError(_who(owner, f"FromSparse: matrix shape {tuple(self.matrix.shape)} != "
+                                                   f"(n_pre, n_post) = {(n_pre, n_post)}"))
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return float(self.matrix.nnz)
+
+    def own_weights(self):
+        return self.matrix.data
+
+    def build(self, n_pre, n_post, rng, same_population):
+        import scipy.sparse as sp
+
+        self.check(n_pre, n_post, same_population)
         coo = sp.coo_array(self.matrix)
         return CSR.from_coo(n_pre, n_post, coo.row, coo.col, coo.data)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import ModelDefinitionError
+from ..core import validate
 
 
 class EventOperator:
@@ -49,10 +50,29 @@ class EventOperator:
             raise ModelDefinitionError("EventOperator needs a function: numba=..., jax=..., or both")
         if numba is not None and not hasattr(numba, "py_func"):
             raise ModelDefinitionError(f"EventOperator: numba={numba!r} must be compiled with @numba.njit")
+        if jax is not None and not callable(jax):
+            raise ModelDefinitionError(f"EventOperator: jax must be a function, got {type(jax).__name__}")
         for fn in (numba, jax):
-            if fn is not None and "<locals>" in fn.__qualname__:
-                raise ModelDefinitionError(f"EventOperator: {fn.__qualname__} must be defined at the top level of a "
-                                           "file (the generated program loads it by name)")
+            qualname = getattr(fn, "__qualname__", "")
+            if fn is not None and ("<locals>" in qualname or "<lambda>" in qualname):
+                raise ModelDefinitionError(f"EventOperator: {qualname} must be a named function defined at the "
+                                           "top level of a file (the generated program loads it by name)")
         self.numba, self.jax = numba, jax
-        self.params = [np.ascontiguousarray(p) for p in params]
-        self.n_synapses = float(n_synapses)
+        self.params = _params(params)
+        self.n_synapses = validate.real(n_synapses, "n_synapses", owner="EventOperator", low=0.0)
+
+
+def _params(params) -> list[np.ndarray]:
+    """The parameter arrays, each numeric (they are passed to compiled code as they are)."""
+    if isinstance(params, (str, bytes, dict)) or not hasattr(params, "__iter__"):
+        raise ModelDefinitionError(f"EventOperator: params must be a sequence of arrays, got {type(params).__name__}")
+    out = []
+    for k, p in enumerate(params):
+        try:
+            arr = np.ascontiguousarray(p)
+        except (ValueError, TypeError) as err:
+            raise ModelDefinitionError(f"EventOperator: params[{k}] is not an array ({err})") from None
+        if arr.dtype.kind not in "biuf":
+            raise ModelDefinitionError(f"EventOperator: params[{k}] must hold numbers, got dtype {arr.dtype}")
+        out.append(arr)
+    return out

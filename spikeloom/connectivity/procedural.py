@@ -54,8 +54,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import ModelDefinitionError
-from ..core.initializers import Normal, Uniform
+from ..core import validate
+from ..core.initializers import Constant, Initializer, Normal, Uniform
 from ..core.random import make_hash, make_random
+from .generators import _degree_fields, _who, flag
 
 #: connector kinds and weight kinds as stored in the plan (engine-neutral integers)
 CONN_PROB, CONN_OUT_DEGREE, CONN_IN_DEGREE = 0, 1, 2
@@ -81,6 +83,9 @@ class Procedural(abc.ABC):
     def expected_synapses(self, n_pre: int, n_post: int) -> float:
         """Mean number of synapses between ``n_pre`` and ``n_post`` neurons."""
 
+    def check(self, n_pre: int, n_post: int, same_population: bool, owner: str | None = None) -> None:
+        """Refuse population sizes this connector cannot serve (called when a projection is made)."""
+
     def prefix_sums(self, n_pre: int, n_post: int, noself: bool, rng) -> np.ndarray | None:
         """Per-presynaptic data drawn once at build time (see :class:`ProceduralInDegree`); None: nothing."""
         return None
@@ -94,8 +99,9 @@ class ProceduralProb(Procedural):
     allow_self: bool = True
 
     def __post_init__(self):
-        if not (0.0 < float(self.p) <= 1.0):
-            raise ModelDefinitionError(f"ProceduralProb: p must be in (0, 1], got {self.p}")
+        object.__setattr__(self, "p", validate.real(self.p, "p", owner="ProceduralProb", low=0.0, high=1.0,
+                                                    low_open=True))
+        object.__setattr__(self, "allow_self", flag(self.allow_self, "allow_self", "ProceduralProb"))
 
     def plan_values(self, n_post):
         return CONN_PROB, float(np.log1p(-self.p)) if self.p < 1.0 else -np.inf
@@ -112,9 +118,16 @@ class ProceduralOutDegree(Procedural):
     k: int
     allow_self: bool = True
 
+    def __post_init__(self):
+        _degree_fields(self)
+
+    def check(self, n_pre, n_post, same_population, owner=None):
+        choices = n_post - int(same_population and not self.allow_self)
+        if self.k > choices:
+            raise ModelDefinitionError(_who(owner, f"ProceduralOutDegree: k = {self.k} distinct targets exceeds the "
+                                                   f"{choices} post-synaptic candidates; use k <= {choices}"))
+
     def plan_values(self, n_post):
-        if not (0 <= int(self.k) <= n_post):
-            raise ModelDefinitionError(f"ProceduralOutDegree: k = {self.k} must be in [0, {n_post}]")
         return CONN_OUT_DEGREE, float(self.k)
 
     def expected_synapses(self, n_pre, n_post):
@@ -131,9 +144,21 @@ class ProceduralInDegree(Procedural):
     k: int
     allow_self: bool = True
 
+    def __post_init__(self):
+        _degree_fields(self)
+
+    def check(self, n_pre, n_post, same_population, owner=None):
+        noself = same_population and not self.allow_self
+        slots, n_src = self.k * n_post, n_pre - int(noself)
+        if slots >= MAX_SLOTS:
+            raise ModelDefinitionError(_who(owner, f"ProceduralInDegree: n_post * k = {slots} slots, at most 2**62 "
+                                                   "supported"))
+        if slots and n_src < 1:
+            raise ModelDefinitionError(_who(owner, f"ProceduralInDegree: {n_pre} presynaptic neuron(s) cannot "
+                                                   f"provide k = {self.k} sources"
+                                                   + (" without self-connections" if noself else "")))
+
     def plan_values(self, n_post):
-        if int(self.k) != self.k or self.k < 0:
-            raise ModelDefinitionError(f"ProceduralInDegree: k must be a non-negative integer, got {self.k}")
         return CONN_IN_DEGREE, float(self.k)
 
     def expected_synapses(self, n_pre, n_post):
@@ -142,27 +167,26 @@ class ProceduralInDegree(Procedural):
     def prefix_sums(self, n_pre, n_post, noself, rng):
         """Prefix sums (int64, length ``n_src + 1``) of the Multinomial(n_post * k, uniform) slot counts of the
         ``n_src = n_pre - noself`` source indices."""
+        self.check(n_pre, n_post, noself)
         slots, n_src = int(self.k) * n_post, n_pre - int(noself)
-        if slots >= MAX_SLOTS:
-            raise ModelDefinitionError(f"ProceduralInDegree: n_post * k = {slots} slots, at most 2**62 supported")
-        if slots and n_src < 1:
-            raise ModelDefinitionError(f"ProceduralInDegree: {n_pre} presynaptic neuron(s) cannot provide k = "
-                                       f"{self.k} sources" + (" without self-connections" if noself else ""))
         counts = rng.multinomial(slots, np.full(n_src, 1.0 / n_src)) if n_src else np.zeros(0, np.int64)
         return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
 def weight_values(weight, owner: str) -> tuple[int, float, float]:
-    """(kind, a, b) of a procedural weight: a number, ``Uniform(low, high)`` or ``Normal(mean, std)``."""
+    """(kind, a, b) of a procedural weight (already in canonical units): a number, ``Constant(value)``,
+    ``Uniform(low, high)`` or ``Normal(mean, std)``."""
     if isinstance(weight, Uniform):
-        return WEIGHT_UNIFORM, float(weight.low), float(weight.high)
+        return WEIGHT_UNIFORM, weight.low, weight.high
     if isinstance(weight, Normal):
-        return WEIGHT_NORMAL, float(weight.mean), float(weight.std)
-    w = np.asarray(weight, dtype=np.float64)
-    if w.ndim != 0:
+        return WEIGHT_NORMAL, weight.mean, weight.std
+    if isinstance(weight, Constant):
+        return WEIGHT_CONST, weight.value, 0.0
+    if isinstance(weight, Initializer) or np.ndim(weight) != 0:
+        what = type(weight).__name__ if isinstance(weight, Initializer) else f"an array of shape {np.shape(weight)}"
         raise ModelDefinitionError(f"{owner}: a procedural projection takes a number, Uniform or Normal as weight, "
-                                   f"not an array of shape {w.shape} (there is no stored synapse to hold it)")
-    return WEIGHT_CONST, float(w), 0.0
+                                   f"not {what} (there is no stored synapse to hold it)")
+    return WEIGHT_CONST, float(weight), 0.0
 
 
 def projection_stream(name: str) -> int:

@@ -1,23 +1,67 @@
-"""Initial values of state variables: constants, uniform and normal draws (seeded, drawn before the loop)."""
+"""Initial values of state variables (and drawn weights): constants, uniform and normal draws (seeded, drawn
+before the loop).
+
+Arguments are checked when the initializer is made (finite, ``low <= high``, ``std >= 0``). They may be
+``brainunit`` quantities: they are converted then to the canonical unit of their dimension (all arguments
+must share one dimension; a plain number among them is read in that unit), and :meth:`Initializer.resolve`
+checks that unit against the one of the value initialized (a state variable, a weight) before drawing.
+"""
 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
+
+from .._errors import ModelDefinitionError, UnitError
+from ..units import gather, rescale, split_quantity
+from . import validate
 
 
 class Initializer(abc.ABC):
     """Produces ``n`` initial values from a numpy random generator."""
 
+    #: canonical unit of the quantities given as arguments (None: plain numbers, read in the target's unit)
+    unit: str | None
+
     @abc.abstractmethod
     def __call__(self, n: int, rng: np.random.Generator) -> np.ndarray: ...
+
+    def _numbers(self) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(self) if f.name != "unit")
+
+    def __post_init__(self):
+        # quantities become floats in the canonical unit of their dimension, so that the range checks below
+        # and the draws compare plain numbers; the dimension is kept in ``unit`` for resolve()
+        owner = type(self).__name__
+        unit = None
+        for name in self._numbers():
+            value, u = split_quantity(getattr(self, name), f"{owner}: {name}")
+            if u is not None and unit is not None and u != unit:
+                raise UnitError(f"{owner}: {name} is in {u} but an earlier argument is in {unit}; give every "
+                                "argument in one dimension")
+            unit = unit or u
+            object.__setattr__(self, name, validate.real(value, name, owner=owner))
+        object.__setattr__(self, "unit", unit)
+        self._check()
+
+    def _check(self) -> None:
+        """Relations between the arguments (each is already a finite float)."""
+
+    def resolve(self, unit: str | None, name: str) -> "Initializer":
+        """This initializer with plain arguments in canonical ``unit`` (the unit of the value it initializes,
+        None for a value without unit); :class:`UnitError` naming ``name`` if the dimensions differ."""
+        if self.unit is None:
+            return self
+        return replace(self, **{k: float(rescale(getattr(self, k), self.unit, unit, f"{name} ({self!r})"))
+                                for k in self._numbers()})
 
 
 @dataclass(frozen=True)
 class Constant(Initializer):
     value: float
+    unit: str | None = field(default=None, init=False)
 
     def __call__(self, n, rng):
         return np.full(n, self.value, dtype=np.float64)
@@ -27,6 +71,11 @@ class Constant(Initializer):
 class Uniform(Initializer):
     low: float
     high: float
+    unit: str | None = field(default=None, init=False)
+
+    def _check(self):
+        if self.high < self.low:
+            raise ModelDefinitionError(f"Uniform: high ({self.high:g}) must be >= low ({self.low:g})")
 
     def __call__(self, n, rng):
         return rng.uniform(self.low, self.high, n)
@@ -36,20 +85,36 @@ class Uniform(Initializer):
 class Normal(Initializer):
     mean: float
     std: float
+    unit: str | None = field(default=None, init=False)
+
+    def _check(self):
+        if self.std < 0:
+            raise ModelDefinitionError(f"Normal: std must be >= 0, got {self.std:g}")
 
     def __call__(self, n, rng):
         return rng.normal(self.mean, self.std, n)
 
 
-def draw(init, n: int, rng: np.random.Generator, owner: str) -> np.ndarray:
-    """Turn an initializer, a number or an array of shape (n,) into float64 values of shape (n,)."""
-    from .._errors import ModelDefinitionError
+def check_value(init, n: int, owner: str, unit: str | None = None, low: float | None = None):
+    """``init`` made ready to draw ``n`` values in canonical ``unit``: an :class:`Initializer` (resolved to
+    ``unit``), else a finite number or float64 array of shape ``(n,)`` (quantities converted), each ``>= low``
+    if given. Called where the value is given, so a bad one is refused before anything is built."""
+    if isinstance(init, Initializer):
+        return init.resolve(unit, owner)
+    if callable(init) or isinstance(init, (dict, set)):
+        raise ModelDefinitionError(f"{owner} must be a number, an array of shape ({n},) or an initializer "
+                                   f"(Constant, Uniform, Normal), got {type(init).__name__}")
+    arr = validate.real_array(gather(init, owner), owner, unit=unit, low=low)
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.shape != (n,):
+        raise ModelDefinitionError(f"{owner} must be a number or have shape ({n},), got shape {arr.shape}")
+    return arr
 
+
+def draw(init, n: int, rng: np.random.Generator, owner: str, unit: str | None = None) -> np.ndarray:
+    """Turn an initializer, a number or an array of shape (n,) into float64 values of shape (n,)."""
+    init = check_value(init, n, owner, unit)
     if isinstance(init, Initializer):
         return init(n, rng)
-    arr = np.asarray(init, dtype=np.float64)
-    if arr.ndim == 0:
-        return np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise ModelDefinitionError(f"{owner}: initial value must be scalar or shape ({n},), got {arr.shape}")
-    return arr.copy()
+    return np.full(n, init) if np.ndim(init) == 0 else init.copy()

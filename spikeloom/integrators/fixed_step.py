@@ -21,8 +21,27 @@ evaluation of the vector field per variable.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 #: method -> largest stable dt * |eigenvalue| for a linear decay (None: unconditionally stable)
 METHODS = {"exact": None, "exp_euler": None, "euler": 2.0, "rk2": 2.0, "rk4": 2.785}
+
+
+#: order of the Taylor polynomial each explicit method applies to a linear decay
+_ORDER = {"euler": 1, "rk2": 2, "rk4": 4}
+
+
+def decay_factor(method: str, h):
+    """Factor ``r`` by which one step of ``method`` multiplies ``x - x_inf`` for ``dx/dt = (x_inf - x) / tau``
+    with ``x_inf`` held over the step, ``h = dt / tau``: ``e^-h`` for ``exact`` and ``exp_euler``, the Taylor
+    polynomial of order 1, 2, 4 of ``e^-h`` for ``euler``, ``rk2``, ``rk4``. Stability limits of inputs that
+    depend on the state (a conductance input) follow from it (``LIF.max_conductance``)."""
+    h = np.asarray(h, dtype=np.float64)
+    if METHODS[method] is None:
+        return np.exp(-h)
+    return sum((-h) ** k / math.factorial(k) for k in range(_ORDER[method] + 1))
 
 
 def integrator_source(method: str, name: str, vf: str, ode_vars: list[str], vf_args: list[str],

@@ -19,17 +19,22 @@ receive its arrays as arguments, so new weights, sizes or inputs reuse the compi
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._errors import ModelDefinitionError
-from ..core.initializers import draw
-from ..integrators.fixed_step import METHODS
+from ..core import validate
+from ..core.initializers import Constant, Normal, Uniform, draw
 from ..neurons._base import AbstractNeuron
 from .network import Network
 from .operators import build_custom, build_procedural
-from .projection import Projection
+from .projection import Z_MAX, Projection
+
+#: bytes per stored synapse held while a plan is built (its CSR column, weight and read offset, then the
+#: merged column and weight) and the temporaries of building the largest projection (sorting keys, orders)
+SYNAPSE_BYTES, SYNAPSE_TEMP_BYTES = 28, 48
 
 
 def stable_seed(seed: int, name: str) -> list[int]:
@@ -134,18 +139,6 @@ def _uniform_or_array(parts: list, sizes: list[int]):
     return np.concatenate([np.broadcast_to(np.asarray(p, dtype=np.float64), (n,)) for p, n in zip(parts, sizes)])
 
 
-def check_dt(pop: AbstractNeuron, dt: float) -> None:
-    limit = METHODS[pop.method]
-    if limit is None:
-        return
-    taus = [np.min(t) for t in pop.time_constants(pop.params)]
-    if taus and dt > limit * min(taus):
-        raise ModelDefinitionError(
-            f"population {pop.name!r}: dt = {dt} ms is unstable for method {pop.method!r} with a time constant of "
-            f"{min(taus):.3g} ms (needs dt < {limit * min(taus):.3g} ms); lower dt or choose another method"
-        )
-
-
 def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
     """Build the plan of ``net`` for step ``dt`` (ms): groups, initial states, connectivity, schedule."""
     if not (np.isfinite(dt) and dt > 0):
@@ -155,11 +148,12 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
     if not pops:
         raise ModelDefinitionError(f"{type(net).__name__} has no populations")
     ops = _schedule_ops(net)
+    _check_synapse_memory(list(net.projections().values()))
 
     # ---- neuron groups, one per (model, method, noise); populations keep their order of definition ------
     group_of_key: dict[tuple, list[AbstractNeuron]] = {}
     for pop in pops.values():
-        check_dt(pop, dt)
+        pop.check_dt(dt)
         group_of_key.setdefault(pop.structure_key(), []).append(pop)
     groups: list[NeuronGroup] = []
     pop_index: dict[str, tuple[int, int, int, int]] = {}
@@ -173,7 +167,8 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
             ids.append(np.full(pop.n, pop_id, dtype=np.int32))
             rng = np.random.default_rng(stable_seed(seed, "init:" + pop.name))
             for var in model.state:
-                state_parts[var].append(draw(pop.init[var], pop.n, rng, f"{pop.name}.{var}"))
+                state_parts[var].append(draw(pop.init[var], pop.n, rng, f"population {pop.name!r}: init[{var!r}]",
+                                             pop.state_unit(var)))
             lo += pop.n
             pop_id += 1
         sizes = [p.n for p in members]
@@ -243,13 +238,16 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
     pgroups: list[ProjectionGroup] = []
     proj_index: dict[str, int] = {}
     run_to_pgroups: dict[int, list[int]] = {}
+    volleys: dict[str, list[tuple[str, np.ndarray, float]]] = {}
     for (pre_g, post_g, syn_t, out_t, run, _, _), members in pkey_members.items():
         pgi = len(pgroups)
         run_to_pgroups.setdefault(run, []).append(pgi)
         pgroups.append(_build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag,
-                                               dt, seed, dtype))
+                                               dt, seed, dtype, volleys))
         for p in members:
             proj_index[p.name] = pgi
+    for post_name, parts in volleys.items():
+        _check_conductance(pops[post_name], parts, dt)
     for pg in pgroups:
         if pg.offsets.size:
             groups[pg.pre].ring_depth = max(groups[pg.pre].ring_depth, int(pg.offsets.max()) + 1)
@@ -302,7 +300,83 @@ def _synapse_offsets(proj, csr, dt, lag) -> np.ndarray:
     return steps.astype(np.int64) + lag
 
 
-def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag, dt, seed, dtype):
+def _check_synapse_memory(projections: list[Projection]) -> None:
+    """Refuse, before anything is drawn, stored synapses that would not fit in memory (naming the largest
+    projection; a procedural connector stores none)."""
+    sizes = {p.name: p.conn.expected_synapses(p.pre.n, p.post.n, p.pre is p.post) for p in projections
+             if p.storage == "projections"}
+    if not sizes:
+        return
+    biggest = max(sizes, key=sizes.get)
+    total = sum(sizes.values())
+    others = f" of {total:.3g} stored in all" if len(sizes) > 1 else ""
+    validate.memory(SYNAPSE_BYTES * total + SYNAPSE_TEMP_BYTES * sizes[biggest],
+                    f"projection {biggest!r} ({sizes[biggest]:.3g} synapses{others})",
+                    fix="use fewer neurons or synapses, or a procedural connector (ProceduralProb, ...), which "
+                        "stores none")
+
+
+def _largest_weight(weight) -> float:
+    """Largest |w| a procedural weight law gives."""
+    if isinstance(weight, Constant):
+        return abs(weight.value)
+    if isinstance(weight, Uniform):
+        return max(abs(weight.low), abs(weight.high))
+    if isinstance(weight, Normal):
+        return abs(weight.mean) + Z_MAX * weight.std
+    return abs(float(weight))
+
+
+def _volley(proj: Projection, csr=None, w=None) -> np.ndarray:
+    """Conductance (nS) each post-synaptic neuron of ``proj`` receives when all its inputs spike in one step:
+    the sum of |w| over its synapses (stored), or the expected in-degree times the largest |w| (procedural)."""
+    n = proj.post.n
+    if csr is None:
+        fan_in = proj.conn.expected_synapses(proj.pre.n, n) / n
+        return np.full(n, fan_in * _largest_weight(proj.weight))
+    if np.ndim(w) == 0:
+        return np.bincount(csr.col, minlength=n) * abs(float(w))
+    return np.bincount(csr.col, weights=np.abs(w), minlength=n)
+
+
+def _check_conductance(pop: AbstractNeuron, parts: list[tuple[str, np.ndarray, float]], dt: float) -> None:
+    """Check conductance inputs against the limit of a population's step (``max_conductance`` of its model,
+    e.g. ``LIF``). A single synapse at or above the limit makes one spike unstable: refused. A synchronous volley
+    (every input of a neuron spiking in one step) above it may be unstable: warned, since whether a run reaches
+    such a conductance depends on its activity."""
+    limit = np.broadcast_to(pop.max_conductance(pop.params, dt, pop.method), (pop.n,))
+    single = max(part[2] for part in parts)
+    if single >= limit.min():
+        culprit = max(parts, key=lambda part: part[2])[0]
+        raise ModelDefinitionError(
+            f"projection {culprit!r}: one synapse of {single:.4g} nS already exceeds what method {pop.method!r} "
+            f"integrates stably at dt = {dt:g} ms into population {pop.name!r} (below {limit.min():.4g} nS); use "
+            f"dt <= {_stable_dt(pop, np.full(pop.n, single), dt):.3g} ms or smaller weights")
+    total = np.sum([part[1] for part in parts], axis=0)
+    bad = np.flatnonzero(total >= limit)
+    if not bad.size:
+        return
+    i = int(bad[np.argmax(total[bad] / limit[bad])])
+    culprit = max(parts, key=lambda part: part[1][i])[0]
+    warnings.warn(
+        f"projection {culprit!r} (with every conductance input of population {pop.name!r}) can give neuron {i} "
+        f"{total[i]:.4g} nS if all its inputs spike in one step; method {pop.method!r} at dt = {dt:g} ms is stable "
+        f"only below {limit[i]:.4g} nS (dt <= {_stable_dt(pop, total, dt):.3g} ms would be stable for any "
+        "volley)", stacklevel=3)
+
+
+def _stable_dt(pop: AbstractNeuron, conductance: np.ndarray, dt: float) -> float:
+    """Largest step at which ``conductance`` stays below the model's limit (the limit falls as dt grows)."""
+    lo, hi = 0.0, dt
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        ok = np.all(conductance < pop.max_conductance(pop.params, mid, pop.method))
+        lo, hi = (mid, hi) if ok else (lo, mid)
+    return lo
+
+
+def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag, dt, seed, dtype,
+                            volleys):
     proj_seg, seg_post_lo, seg_n_arr, seg_slot_lo, seg_params, seg_values = _segments(members, pop_index, syn_t, dt,
                                                                                     dtype)
     n_slots = int(seg_n_arr.sum())
@@ -312,7 +386,8 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
         # an in_post synapse targets the post neuron itself: its index in the post group
         target_lo = np.asarray(seg_post_lo, np.int64) if syn_t.in_post else seg_slot_lo
         offsets, rowptr, col, weight, projections = _stored_synapses(members, proj_seg, seg_values, target_lo,
-                                                                     n_pre, pop_index, proj_lag, dt, seed, dtype)
+                                                                     n_pre, pop_index, proj_lag, dt, seed, dtype,
+                                                                     volleys)
     else:
         col, weight, rowptr = np.zeros(0, np.int32), 0.0, np.zeros((0, n_pre + 1), np.int64)
         projections = {p.name: (seg, 0) for p, seg in zip(members, proj_seg)}
@@ -321,6 +396,8 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
                  int(seg_n_arr[seg]), float(seg_values[seg].get("w_scale", 1.0)), proj_lag[p.name])
                 for p, seg in zip(members, proj_seg)]
         if members[0].storage == "procedural":
+            for p in members:
+                _note_volley(volleys, p)
             operator, offsets = build_procedural(rows, len(groups[pre_g].pops), pop_base, dt, seed)
         else:
             operator, offsets = build_custom(members[0], rows[0][1], rows[0][3], rows[0][4], dt, rows[0][6])
@@ -332,19 +409,29 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
             if (seg, var) not in initialized:
                 initialized.add((seg, var))
                 lo = seg_slot_lo[seg]
-                state[var][lo:lo + seg_n_arr[seg]] = draw(init, int(seg_n_arr[seg]), rng, f"{proj.name}.{var}")
+                state[var][lo:lo + seg_n_arr[seg]] = draw(init, int(seg_n_arr[seg]), rng,
+                                                          f"projection {proj.name!r}: synapse_init[{var!r}]")
     return ProjectionGroup(
         synapse=syn_t, output=out_t, pre=pre_g, post=post_g, seg_slot_lo=seg_slot_lo,
         seg_post_lo=np.asarray(seg_post_lo, dtype=np.int64), seg_n=seg_n_arr, seg_params=seg_params, state=state,
         offsets=offsets, rowptr=rowptr, col=col, weight=weight, projections=projections, operator=operator)
 
 
-def _stored_synapses(members, proj_seg, seg_values, seg_slot_lo, n_pre, pop_index, proj_lag, dt, seed, dtype):
+def _note_volley(volleys: dict, proj: Projection, csr=None, w=None) -> None:
+    """Collect the synchronous-volley conductance of ``proj`` where its post-synaptic model has a limit."""
+    if proj.conductance and type(proj.post).max_conductance is not None:
+        single = _largest_weight(proj.weight) if csr is None else (float(np.max(np.abs(w))) if np.size(w) else 0.0)
+        volleys.setdefault(proj.post.name, []).append((proj.name, _volley(proj, csr, w), single))
+
+
+def _stored_synapses(members, proj_seg, seg_values, seg_slot_lo, n_pre, pop_index, proj_lag, dt, seed, dtype,
+                     volleys):
     """CSR per read offset of stored projections; rows are presynaptic indices in the pre group's index space."""
     per_proj = []
     scalar_weights = set()
     for proj, seg in zip(members, proj_seg):
         csr, w = proj.build_connectivity(np.random.default_rng(stable_seed(seed, "conn:" + proj.name)))
+        _note_volley(volleys, proj, csr, w)
         scale = float(seg_values[seg].get("w_scale", 1.0))
         _, pre_lo, _, _ = pop_index[proj.pre.name]
         offset = _synapse_offsets(proj, csr, dt, proj_lag[proj.name])

@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._errors import ModelDefinitionError
 from ..connectivity import Connector
 from ..connectivity.operators import EventOperator
-from ..connectivity.procedural import Procedural
-from ..core.initializers import Initializer
+from ..connectivity.procedural import Procedural, weight_values
+from ..core import validate
+from ..core.initializers import Constant, Initializer, Normal, Uniform, check_value
 from ..neurons._base import AbstractNeuron
 from ..synapses import COBA, CUBA, AbstractOutput, AbstractSynapse, Exponential
-from ..units import to_canonical
+from ..units import gather, rescale
+
+#: largest |z| of the engines' Box-Muller normal (uniforms are multiples of 2**-24): a procedural
+#: ``Normal(mean, std)`` weight never leaves mean +- Z_MAX std
+Z_MAX = math.sqrt(2 * 24 * math.log(2))
+
+
+def _label(pop) -> str:
+    return repr(pop.name) if pop.name else f"{type(pop).__name__}({pop.n})"
+
+
+def _real(value, name: str, owner: str, unit: str, low: float | None = None):
+    """A finite number (float) or array (float64) in canonical ``unit``, each ``>= low`` if given."""
+    value = gather(value, f"{owner}: {name}")
+    try:
+        scalar = np.ndim(value) == 0
+    except (TypeError, ValueError):  # ragged nested lists: real_array names them
+        scalar = False
+    if scalar:
+        return validate.real(value, name, owner=owner, unit=unit, low=low)
+    return validate.real_array(value, name, owner=owner, unit=unit, low=low)
+
+
+def _lowest(weight) -> float | None:
+    """Smallest value a weight law can give (None: only known once drawn)."""
+    if isinstance(weight, Constant):
+        return weight.value
+    if isinstance(weight, Uniform):
+        return weight.low
+    if isinstance(weight, Normal):
+        return None
+    return float(np.min(weight, initial=np.inf))
 
 
 class Projection:
@@ -53,46 +87,123 @@ class Projection:
     def __init__(self, pre: AbstractNeuron, post: AbstractNeuron, conn: Connector, weight=None,
                  synapse: AbstractSynapse | None = None, output: AbstractOutput | None = None,
                  delay=0.0, synapse_init: dict | None = None, name: str | None = None, delay_std: float = 0.0):
+        if name is not None and not isinstance(name, str):
+            raise ModelDefinitionError(f"Projection: name must be a string, got {type(name).__name__}")
+        self.name = name
         for role, pop in (("pre", pre), ("post", post)):
             if not isinstance(pop, AbstractNeuron):
                 raise ModelDefinitionError(f"Projection {name or ''}: {role} must be a neuron population, "
                                            f"got {type(pop).__name__}")
-        if not isinstance(conn, (Connector, Procedural, EventOperator)):
-            raise ModelDefinitionError(f"Projection {name or ''}: conn must be a Connector, a procedural connector "
-                                       f"or an EventOperator, got {type(conn).__name__}")
         self.pre, self.post, self.conn = pre, post, conn
+        owner = self.owner
+        if not isinstance(conn, (Connector, Procedural, EventOperator)):
+            raise ModelDefinitionError(f"{owner}: conn must be a Connector, a procedural connector "
+                                       f"or an EventOperator, got {type(conn).__name__}")
         self.synapse = synapse if synapse is not None else Exponential()
+        if not isinstance(self.synapse, AbstractSynapse):
+            raise ModelDefinitionError(f"{owner}: synapse must be a synapse model (Exponential, Alpha, ...), got "
+                                       f"{type(self.synapse).__name__}")
         # a synapse integrated by the post neuron (in_post) adds its weight to a neuron current: pA, no output
-        self.output = output if output is not None else (CUBA() if getattr(self.synapse, "in_post", False) else COBA())
-        if not isinstance(self.synapse, AbstractSynapse) or not isinstance(self.output, AbstractOutput):
-            raise ModelDefinitionError(f"Projection {name or ''}: synapse/output must be AbstractSynapse/AbstractOutput")
-        weight_unit = "nS" if isinstance(self.output, COBA) else "pA"
-        if weight is not None and not isinstance(weight, Initializer):
-            weight = np.asarray(to_canonical(weight, weight_unit, "weight"), dtype=np.float64)
-            if not np.all(np.isfinite(weight)):
-                raise ModelDefinitionError(f"Projection {name or ''}: weights must be finite")
-        self.weight = weight
-        delay = np.asarray(to_canonical(delay, "ms", "delay"), dtype=np.float64)
-        if not np.all(np.isfinite(delay)) or np.any(delay < 0):
-            raise ModelDefinitionError(f"Projection {name or ''}: delay must be finite and >= 0 ms")
-        if delay.ndim > 1 or (delay.ndim == 1 and not isinstance(conn, Connector)):
-            raise ModelDefinitionError(f"Projection {name or ''}: one delay per synapse (an array) needs stored "
-                                       "connectivity (a Connector); give a number")
-        self.delay = float(delay) if delay.ndim == 0 else delay
-        self.delay_std = float(to_canonical(delay_std, "ms", "delay_std"))
-        if not np.isfinite(self.delay_std) or self.delay_std < 0:
-            raise ModelDefinitionError(f"Projection {name or ''}: delay_std must be a finite number >= 0 ms")
+        self.output = output if output is not None else (CUBA() if self.synapse.in_post else COBA())
+        if not isinstance(self.output, AbstractOutput):
+            raise ModelDefinitionError(f"{owner}: output must be CUBA() or COBA(...), got "
+                                       f"{type(self.output).__name__}")
+        self.weight_unit = self.synapse.weight_unit or self.output.weight_unit
+        if not isinstance(conn, EventOperator):
+            conn.check(pre.n, post.n, pre is post, owner)
+        self.weight = self._weight(weight)
+        self._conn_weight_scale = self._connector_weight_scale() if weight is None else 1.0
+        self.delay = self._delay(delay)
+        self.delay_std = validate.real(delay_std, "delay_std", owner=owner, unit="ms", low=0.0)
         if self.delay_std > 0 and not isinstance(conn, Procedural):
-            raise ModelDefinitionError(f"Projection {name or ''}: delay_std (jitter drawn per synapse) needs a "
+            raise ModelDefinitionError(f"{owner}: delay_std (jitter drawn per synapse) needs a "
                                        "procedural connector; stored connectivity takes an array of delays")
-        if isinstance(conn, Procedural) and weight is None:
-            raise ModelDefinitionError(f"Projection {name or ''}: a procedural connector needs a weight")
-        self.synapse_init = dict(synapse_init or {})
-        unknown = set(self.synapse_init) - set(self.synapse.state)
+        self.synapse_init = self._synapse_init(synapse_init)
+
+    @property
+    def owner(self) -> str:
+        """How messages name this projection: its network name once known, else its populations."""
+        if self.name:
+            return f"projection {self.name!r}"
+        return f"Projection({_label(self.pre)} -> {_label(self.post)})"
+
+    @property
+    def conductance(self) -> bool:
+        """Whether the weights are conductances (never negative)."""
+        return self.output.conductance and not self.synapse.in_post and self.synapse.weight_unit is None
+
+    def _weight(self, weight):
+        """The weight in canonical units: None (the connector's), a float, a float64 array (one per stored
+        synapse) or an initializer; conductances must be >= 0."""
+        owner, conn = self.owner, self.conn
+        if isinstance(conn, EventOperator):
+            if weight is not None:
+                raise ModelDefinitionError(f"{owner}: an EventOperator carries its own weights (in its params); "
+                                           "give no weight")
+            return None
+        if weight is None:
+            if isinstance(conn, Procedural) or conn.own_weights() is None:
+                what = "a procedural connector" if isinstance(conn, Procedural) else type(conn).__name__
+                raise ModelDefinitionError(f"{owner}: {what} needs a weight (in {self.weight_unit})")
+            return None
+        if isinstance(weight, Initializer):
+            weight = weight.resolve(self.weight_unit, f"{owner}: weight")
+        else:
+            weight = _real(weight, "weight", owner, self.weight_unit)
+            if np.ndim(weight) > 1 or (np.ndim(weight) == 1 and not isinstance(conn, Connector)):
+                if isinstance(conn, Procedural):
+                    weight_values(weight, owner)  # refuses with what a procedural connector takes
+                raise ModelDefinitionError(f"{owner}: weight must be a number or one value per synapse (1-D), "
+                                           f"got shape {weight.shape}")
+        if isinstance(conn, Procedural):
+            weight_values(weight, owner)
+        self._check_sign(weight, f"weight {weight!r}" if isinstance(weight, Initializer) else "weight")
+        return weight
+
+    def _check_sign(self, weight, what: str) -> None:
+        """Refuse weights below 0 where they are conductances."""
+        if not self.conductance:
+            return
+        low = _lowest(weight)
+        if low is None and isinstance(self.conn, Procedural):
+            # drawn at every spike: the law itself must stay >= 0
+            low = weight.mean - Z_MAX * weight.std
+        if low is not None and low < 0:
+            raise ModelDefinitionError(
+                f"{self.owner}: {what} gives a negative conductance ({low:g} nS); {type(self.output).__name__} "
+                "weights are conductances >= 0 (inhibition: a reversal potential E below V, not a negative weight)")
+
+    def _connector_weight_scale(self) -> float:
+        """Factor that turns the connector's own weights (FromList, FromSparse) into the weight unit."""
+        if isinstance(self.conn, Procedural):
+            return 1.0
+        name = f"{self.owner}: {type(self.conn).__name__} weight"
+        self._check_sign(self.conn.own_weights(), name)
+        return float(rescale(1.0, self.conn.weight_unit, self.weight_unit, name))
+
+    def _delay(self, delay):
+        owner = self.owner
+        delay = _real(delay, "delay", owner, "ms", low=0.0)
+        if np.ndim(delay) == 0:
+            return delay
+        if delay.ndim > 1 or (delay.ndim == 1 and not isinstance(self.conn, Connector)):
+            raise ModelDefinitionError(f"{owner}: one delay per synapse (an array) needs stored "
+                                       f"connectivity (a Connector) and one dimension; give a number "
+                                       f"(got shape {delay.shape})")
+        return delay
+
+    def _synapse_init(self, synapse_init) -> dict:
+        owner = self.owner
+        if not isinstance(synapse_init, (dict, type(None))):
+            raise ModelDefinitionError(f"{owner}: synapse_init must be a dict {{state variable: value}}, got "
+                                       f"{type(synapse_init).__name__}")
+        values = dict(synapse_init or {})
+        unknown = set(values) - set(self.synapse.state)
         if unknown:
-            raise ModelDefinitionError(f"Projection {name or ''}: synapse_init names {sorted(unknown)}, but "
+            raise ModelDefinitionError(f"{owner}: synapse_init names {sorted(unknown, key=str)}, but "
                                        f"{type(self.synapse).__name__} has state {list(self.synapse.state)}")
-        self.name = name
+        return {k: check_value(v, self.post.n, f"{owner}: synapse_init[{k!r}]",
+                               self.synapse.state_unit(k, self.weight_unit)) for k, v in values.items()}
 
     @property
     def storage(self) -> str:
@@ -102,19 +213,19 @@ class Projection:
         return "custom" if isinstance(self.conn, EventOperator) else "projections"
 
     def build_connectivity(self, rng: np.random.Generator):
-        """Return (CSR, weights per synapse or scalar)."""
+        """Return (CSR, weights per synapse or scalar), weights in the weight unit."""
         csr = self.conn.build(self.pre.n, self.post.n, rng, self.pre is self.post)
         w = self.weight
         if w is None:
-            if csr.weight is None:
-                raise ModelDefinitionError(f"Projection {self.name}: give a weight (the connector carries none)")
-            return csr, csr.weight
+            return csr, csr.weight * self._conn_weight_scale
         if isinstance(w, Initializer):
-            return csr, w(csr.nnz, rng)
-        if w.ndim == 0:
+            w = w(csr.nnz, rng)
+            self._check_sign(w, f"weight drawn from {self.weight!r}")
+            return csr, w
+        if np.ndim(w) == 0:
             return csr, float(w)
         if w.shape != (csr.nnz,):
-            raise ModelDefinitionError(f"Projection {self.name}: weight array has shape {w.shape}, the connectivity "
+            raise ModelDefinitionError(f"projection {self.name!r}: weight array has shape {w.shape}, the connectivity "
                                        f"has {csr.nnz} synapses")
         return csr, w
 

@@ -9,6 +9,8 @@ from typing import Callable, ClassVar
 import numpy as np
 
 from .._errors import ModelDefinitionError
+from ..core import validate
+from ..core.initializers import check_value
 from ..core.params import Param, resolve_params
 from ..integrators.fixed_step import METHODS
 
@@ -49,27 +51,50 @@ class AbstractNeuron(abc.ABC):
     noise_param: ClassVar[str | None] = None
     #: maximal stable ``dt * |eigenvalue|`` is checked against these time constants (ms) for explicit methods
     time_constant_params: ClassVar[tuple[str, ...]] = ()
+    #: canonical unit of each state variable whose default is a number (one that defaults to a parameter has
+    #: that parameter's unit); a variable not listed takes plain numbers only
+    state_units: ClassVar[dict[str, str]] = {}
 
     def __init__(self, n: int, *, method: str | None = None, init: dict | None = None, name: str | None = None,
                  **params):
-        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n <= 0:
-            raise ModelDefinitionError(f"{type(self).__name__}: the number of neurons must be a positive int, got {n!r}")
-        self.n = int(n)
+        owner = type(self).__name__
+        self.n = validate.integer(n, "the number of neurons n", owner=owner, low=1)
+        validate.memory(self.bytes_per_neuron() * float(self.n), f"{owner}({self.n})",
+                        fix="use fewer neurons")
         self.name = name
-        owner = f"{type(self).__name__}({self.n})"
-        self.method = method or self.methods[0]
-        if self.method not in self.methods:
+        owner = f"{owner}({self.n})"
+        self.method = self.methods[0] if method is None else method
+        if not isinstance(self.method, str) or self.method not in self.methods:
             raise ModelDefinitionError(
                 f"{owner}: method {self.method!r} is not available for this model; choose one of {list(self.methods)}"
-                + ("" if self.method in METHODS else f" (known methods: {sorted(METHODS)})")
+                + ("" if isinstance(self.method, str) and self.method in METHODS
+                   else f" (known methods: {sorted(METHODS)})")
             )
         self.params = resolve_params(self.parameters, params, self.n, owner)
+        if not isinstance(init, (dict, type(None))):
+            raise ModelDefinitionError(f"{owner}: init must be a dict {{state variable: value}}, got "
+                                       f"{type(init).__name__}")
         init = dict(init or {})
         unknown = set(init) - set(self.state)
         if unknown:
-            raise ModelDefinitionError(f"{owner}: unknown state variable(s) {sorted(unknown)} in init; "
+            raise ModelDefinitionError(f"{owner}: unknown state variable(s) {sorted(unknown, key=str)} in init; "
                                        f"state variables: {list(self.state)}")
-        self.init = {k: init.get(k, self._default_init(k)) for k in self.state}
+        self.init = {k: check_value(init[k], self.n, f"{owner}: init[{k!r}]", self.state_unit(k)) if k in init
+                     else self._default_init(k) for k in self.state}
+
+    @classmethod
+    def bytes_per_neuron(cls) -> int:
+        """Bytes a built neuron takes at most (state drawn in float64 and stored, parameters, index, spike
+        flags): the estimate checked against free memory before anything is allocated."""
+        return 8 * (2 * len(cls.state) + len(cls.parameters) + 2)
+
+    @classmethod
+    def state_unit(cls, var: str) -> str | None:
+        """Canonical unit of state variable ``var`` (None: plain numbers only)."""
+        default = cls.state[var]
+        if isinstance(default, str):
+            return cls.parameters[default].unit
+        return cls.state_units.get(var)
 
     def _default_init(self, var):
         default = self.state[var]
@@ -91,6 +116,22 @@ class AbstractNeuron(abc.ABC):
     def time_constants(cls, p: dict) -> list:
         """Time constants (ms) that bound dt for explicit methods (see ``integrators.fixed_step.METHODS``)."""
         return [np.asarray(p[k]) for k in cls.time_constant_params]
+
+    def check_dt(self, dt: float) -> None:
+        """Refuse a step ``dt`` (ms) for which this population's method is unstable: ``dt < limit * tau`` for
+        the explicit methods (``METHODS``) and the smallest time constant of ``time_constant_params``."""
+        limit = METHODS[self.method]
+        taus = [np.min(t) for t in self.time_constants(self.params)]
+        if limit is None or not taus:
+            return
+        if dt > limit * min(taus):
+            raise ModelDefinitionError(
+                f"population {self.name!r}: dt = {dt} ms is unstable for method {self.method!r} with a time "
+                f"constant of {min(taus):.3g} ms (needs dt < {limit * min(taus):.3g} ms); lower dt or choose "
+                "another method")
+
+    #: largest stable total conductance input (nS) per neuron, ``f(params, dt, method)``; None: not checked
+    max_conductance: ClassVar[Callable | None] = None
 
     @staticmethod
     def derived(p: dict, dt: float) -> dict:

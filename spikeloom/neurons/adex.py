@@ -59,6 +59,7 @@ class AdEx(AbstractNeuron):
         "tau_ref": Param(0.0, "ms", "nonneg"),
     }
     state = {"V": "E_L", "w": 0.0, "refractory": 0.0}
+    state_units = {"w": "pA"}
     ode_vars = ("V", "w")
     methods = ("rk2", "rk4", "euler")
     time_constant_params = ("tau_w",)

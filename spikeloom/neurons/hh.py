@@ -64,6 +64,7 @@ class HH(AbstractNeuron):
         "V_th": Param(-20.0, "mV"),
     }
     state = {"V": "E_L", "m": 0.0, "h": 1.0, "n": 0.0}
+    state_units = {"m": "1", "h": "1", "n": "1"}
     ode_vars = ("V", "m", "h", "n")
     methods = ("exp_euler", "rk4", "rk2", "euler")
 

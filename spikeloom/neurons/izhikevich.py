@@ -51,6 +51,7 @@ class Izhikevich(AbstractNeuron):
         "d": Param(100.0, "pA"),
     }
     state = {"v": "v_r", "u": 0.0}
+    state_units = {"u": "pA"}
     ode_vars = ("v", "u")
     methods = ("rk2", "rk4", "euler")
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._errors import ModelDefinitionError
 from ..core.params import Param
+from ..integrators.fixed_step import decay_factor
 from ._base import AbstractNeuron
 
 
@@ -41,8 +42,12 @@ class LIF(AbstractNeuron):
     ===============  =======  =======  =====================================
 
     The input current is held constant over each step (as BrainPy's exact LIF does), so the ``exact`` step is
-    exact for current inputs; with conductance inputs :math:`I = g (E - V)` it is stable while
-    :math:`dt\,R\,g / \tau < 2` (a total conductance far above the leak needs a smaller ``dt``).
+    exact for current inputs. With conductance inputs :math:`I = g (E - V)`, evaluated at the step's start,
+    a step maps :math:`V \to r V + (1 - r) (V_{rest} + R g (E - V))` (:math:`r = e^{-dt/\tau}`, or the
+    explicit method's polynomial), stable while :math:`R g < (1 + r) / (1 - r)`, about
+    :math:`dt\,R\,g / \tau < 2` (a total conductance far above the leak needs a smaller ``dt``). The build
+    checks it for the largest conductance the network can deliver in one step (every input of a neuron
+    spiking at once: :meth:`max_conductance`).
 
     State: ``V`` (mV, starts at ``V_rest``), ``refractory`` (steps of refractoriness left).
     Methods: ``exact`` (default; the only one with noise), ``exp_euler``, ``euler``, ``rk2``, ``rk4``.
@@ -79,6 +84,12 @@ class LIF(AbstractNeuron):
             "ref_steps": np.round(np.asarray(p["tau_ref"]) / dt),
             "noise_scale": np.asarray(p["noise_sigma"]) * np.sqrt(1.0 - decay**2),
         }
+
+    @staticmethod
+    def max_conductance(p, dt, method):
+        """Largest total conductance (nS, per neuron) with which a step of ``method`` is stable (see above)."""
+        r = decay_factor(method, dt / np.asarray(p["tau"]))
+        return (1.0 + r) / ((1.0 - r) * np.asarray(p["R"]))
 
     @staticmethod
     def vector_field(xp):

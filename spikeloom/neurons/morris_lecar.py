@@ -67,6 +67,7 @@ class MorrisLecar(AbstractNeuron):
         "V_th": Param(0.0, "mV"),
     }
     state = {"V": -52.14, "n": 0.02}
+    state_units = {"V": "mV", "n": "1"}
     ode_vars = ("V", "n")
     methods = ("euler", "rk2", "rk4")
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._errors import ModelDefinitionError
+from ..connectivity.generators import index_array
+from ..core import validate
 from ..core.params import Param
+from ..units import gather
 from ._base import AbstractNeuron
 
 
@@ -22,12 +25,17 @@ class PoissonGroup(AbstractNeuron):
     ode_vars = ()
     methods = ("exact",)
 
+    def check_dt(self, dt):
+        """A spike probability per step ``rate x dt`` above 1 would silently cap the rate."""
+        top = float(np.max(self.params["rate"]))
+        if top * dt * 1e-3 > 1.0:
+            raise ModelDefinitionError(f"population {self.name!r}: rate x dt = {top:g} Hz x {dt:g} ms = "
+                                       f"{top * dt * 1e-3:g} > 1 spike per step; use dt <= {1e3 / top:g} ms or a "
+                                       "lower rate")
+
     @staticmethod
     def derived(p, dt):
-        prob = np.asarray(p["rate"]) * dt * 1e-3
-        if np.any(prob > 1.0):
-            raise ModelDefinitionError(f"PoissonGroup: rate x dt = {np.max(prob)} > 1; lower the rate or dt")
-        return {"p_spike": prob}
+        return {"p_spike": np.asarray(p["rate"]) * dt * 1e-3}
 
     @staticmethod
     def vector_field(xp):
@@ -61,17 +69,17 @@ class SpikeGeneratorGroup(AbstractNeuron):
 
     def __init__(self, n, times, indices, **kwargs):
         super().__init__(n, **kwargs)
-        times = np.asarray(times, dtype=np.float64).ravel()
-        indices = np.asarray(indices).ravel()
+        owner = f"SpikeGeneratorGroup({self.n})"
+        times = validate.real_array(gather(times, f"{owner}: times"), "times", owner=owner, unit="ms", low=0.0)
+        times = np.atleast_1d(times)
+        if times.ndim != 1:
+            raise ModelDefinitionError(f"{owner}: times must be one-dimensional, got shape {times.shape}")
+        indices = index_array(indices, "indices", owner, self.n)
         if times.shape != indices.shape:
-            raise ModelDefinitionError(f"SpikeGeneratorGroup: times {times.shape} and indices {indices.shape} "
-                                       "must have the same length")
-        if times.size and (not np.all(np.isfinite(times)) or times.min() < 0):
-            raise ModelDefinitionError("SpikeGeneratorGroup: times must be finite and >= 0 ms")
-        if indices.size and (indices.min() < 0 or indices.max() >= self.n or not np.issubdtype(indices.dtype, np.integer)):
-            raise ModelDefinitionError(f"SpikeGeneratorGroup: indices must be integers in [0, {self.n})")
+            raise ModelDefinitionError(f"{owner}: times ({times.size}) and indices ({indices.size}) must have the "
+                                       "same length")
         self.times = times
-        self.indices = indices.astype(np.int64)
+        self.indices = indices
 
     def events_by_step(self, dt: float) -> tuple[np.ndarray, np.ndarray]:
         """Return (steps, indices) of the spike events, sorted by step then index.

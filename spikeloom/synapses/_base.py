@@ -44,6 +44,14 @@ class AbstractSynapse(_Described):
     state: ClassVar[tuple[str, ...]]
     spike_target: ClassVar[str]
     in_post: ClassVar[bool] = False
+    #: canonical unit of the weights when the synapse fixes it (None: the output's ``weight_unit``)
+    weight_unit: ClassVar[str | None] = None
+
+    @classmethod
+    def state_unit(cls, var: str, weight_unit: str) -> str | None:
+        """Canonical unit of state variable ``var`` given the projection's weight unit (None: plain numbers
+        only): the conductance (first state variable) has the weights' unit."""
+        return weight_unit if var == cls.state[0] else None
 
     @staticmethod
     @abc.abstractmethod
@@ -65,8 +73,12 @@ class AbstractOutput(_Described):
     """Turns a synapse's conductance ``g`` into a current (pA) into the post-synaptic neuron.
 
     ``current(xp)`` -> ``f(g, V, <parameters>) -> I``; ``V`` is the post-synaptic neuron's first state variable
-    (its membrane potential, mV).
+    (its membrane potential, mV). ``weight_unit``: the canonical unit of the weights (and of ``g``);
+    ``conductance``: True when ``g`` is a conductance, which cannot be negative.
     """
+
+    weight_unit: ClassVar[str] = "pA"
+    conductance: ClassVar[bool] = False
 
     @staticmethod
     @abc.abstractmethod

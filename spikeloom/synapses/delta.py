@@ -32,6 +32,11 @@ class Delta(AbstractSynapse):
     parameters = {"tau_m": Param(10.0, "ms", "positive"), "R": Param(1.0, "GOhm", "positive")}
     state = ("I",)
     spike_target = "I"
+    weight_unit = "mV"
+
+    @classmethod
+    def state_unit(cls, var, weight_unit):
+        return "pA"  # the one-step current that makes the jump
 
     @staticmethod
     def derived(p, dt):

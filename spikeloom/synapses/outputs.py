@@ -10,6 +10,7 @@ class CUBA(AbstractOutput):
     r"""Current-based output: :math:`I = g` (the synapse state is a current, pA; weights in pA)."""
 
     parameters = {}
+    weight_unit = "pA"
 
     @staticmethod
     def current(xp):
@@ -22,6 +23,9 @@ class CUBA(AbstractOutput):
 class COBA(AbstractOutput):
     r"""Conductance-based output: :math:`I = g (E - V)` (g in nS, E and V in mV, I in pA).
 
+    A conductance is never negative, so its weights must be >= 0: inhibition is a reversal potential ``E``
+    below the membrane potential, not a negative weight.
+
     =========  =======  ====  ======================
     parameter  default  unit  meaning
     =========  =======  ====  ======================
@@ -30,6 +34,8 @@ class COBA(AbstractOutput):
     """
 
     parameters = {"E": Param(0.0, "mV")}
+    weight_unit = "nS"
+    conductance = True
 
     @staticmethod
     def current(xp):
