@@ -2,7 +2,8 @@
 the synaptic weight of LIF neurons driven by Poisson spike trains so that they fire at a target rate.
 
 The spike nonlinearity keeps its exact forward pass; its derivative is replaced by a fast-sigmoid
-pseudo-derivative (Zenke & Ganguli 2018), so ``jax.grad`` of a loss over the whole run is informative.
+pseudo-derivative (Zenke & Ganguli 2018), normalised per step, so ``jax.grad`` of a loss over the whole run is
+informative (docs/gradients.md: what is differentiable, and the agreement with finite differences).
 """
 
 import os
@@ -15,7 +16,6 @@ TARGET_HZ = 25.0
 
 
 class PoissonDriven(sl.Network):
-    # feedforward on purpose: through recurrent loops surrogate gradients can grow without bound
     def __init__(self, n_in=100, n=40):
         super().__init__()
         self.In = sl.PoissonGroup(n_in, rate=10.0)
