@@ -5,6 +5,7 @@ from ._errors import ModelDefinitionError as ModelDefinitionError
 from ._errors import ResourceError as ResourceError
 from ._errors import SimulationError as SimulationError
 from ._errors import SpikeloomError as SpikeloomError
+from ._errors import UnknownKeyError as UnknownKeyError
 from .connectivity import AllToAll as AllToAll
 from .connectivity import EventOperator as EventOperator
 from .connectivity import FixedInDegree as FixedInDegree

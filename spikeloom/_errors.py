@@ -16,6 +16,13 @@ class ModelDefinitionError(SpikeloomError, ValueError):
     """A model, population, projection or network was described wrongly (bad value, name or shape)."""
 
 
+class UnknownKeyError(ModelDefinitionError, KeyError):
+    """A name looked up in a runner or result does not exist; also a ``KeyError``, as for a dict."""
+
+    def __str__(self):  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class UnitError(ModelDefinitionError):
     """A quantity with the wrong physical dimension was given."""
 

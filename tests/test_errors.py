@@ -66,10 +66,8 @@ def test_projection_errors():
 
 
 def test_nan_state_stops_the_run_naming_population_and_step():
-    pop = sl.LIF(4)
-    runner = single_population(pop, inputs={"P": sl.Sections([(0.0, 1.0), (np.array([0, 0, np.inf, 0]), 1.0)])})
     with pytest.raises(ModelDefinitionError, match="must be finite"):
-        runner.run(5.0)
+        sl.Sections([(0.0, 1.0), (np.array([0, 0, np.inf, 0]), 1.0)])
     # a huge hyperpolarizing current drives HH's gating rates to overflow (inf - inf = NaN)
     net = sl.Network(P=sl.HH(2))
     runner = sl.Runner(net, inputs={"P": np.array([0.0, -1e35])}, dt=0.1)

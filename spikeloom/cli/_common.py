@@ -38,11 +38,6 @@ def number(text: str) -> int | float:
     raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
 
 
-def count(n: float) -> str:
-    """A count for a message: exact while readable, in powers of ten beyond."""
-    return f"{int(n)}" if n < 1e12 else f"{n:.3g}"
-
-
 def whole(value, name: str, low: int, high: int | None = None, why: str = "") -> int:
     """A whole number in ``[low, high]``; ``why`` explains the bound in the message."""
     k = validate.integer(value, name)

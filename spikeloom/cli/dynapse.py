@@ -151,7 +151,7 @@ def run(args) -> dict:
 
     opts = check_options(args)
     inputs = load_input_spikes(args.input_spikes, opts["duration"]) if args.input_spikes else None
-    validate.memory(opts["n_steps"] * BYTES_PER_STEP, f"dynapse for {_common.count(opts['n_steps'])} steps",
+    validate.memory(opts["n_steps"] * BYTES_PER_STEP, f"dynapse for {validate.count_text(opts['n_steps'])} steps",
                     fix="lower --duration or raise --dt-us")
     _common.step_cap(opts["n_steps"], opts["duration"], opts["dt_ms"], dt_label=opts["dt_label"])
     out = writable_folder(args.out)

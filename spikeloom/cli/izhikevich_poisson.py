@@ -63,7 +63,7 @@ def check_memory(opts: dict, engine: str) -> None:
     # samples of v and u, then the figure's copies of v (interpolation, line data)
     samples = (opts["duration"] / SAMPLE_DT_MS + 1) * 5 * 8 if engine == "cpu" else 0.0
     need = sources * SOURCE_BYTES + inputs * INPUT_BYTES + samples
-    validate.memory(need, f"izhikevich-poisson with {_common.count(sources)} inputs for {opts['duration']:g} ms",
+    validate.memory(need, f"izhikevich-poisson with {validate.count_text(sources)} inputs for {opts['duration']:g} ms",
                     fix="lower --duration or the number of inputs")
 
 

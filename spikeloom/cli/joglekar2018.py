@@ -77,7 +77,7 @@ def check_memory(opts: dict, plot: bool) -> None:
     depth = int(MAX_DELAY_MS / opts["dt"]) + 2
     # two rings per neuron: spikes by delay, and jittered arrivals by delay
     need = _common.network_bytes(n, 0, steps, opts["dt"], 2 * N_AREAS, 0.8 * n if plot else 0, 2 * depth)
-    what = f"joglekar2018 at --scale {opts['scale']} ({_common.count(n)} neurons) for {_common.count(steps)} steps"
+    what = f"joglekar2018 at --scale {opts['scale']} ({validate.count_text(n)} neurons) for {validate.count_text(steps)} steps"
     validate.memory(need, what, fix="lower --scale or --duration")
     _common.step_cap(steps, opts["duration"], opts["dt"])
 

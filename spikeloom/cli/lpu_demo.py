@@ -59,7 +59,7 @@ def run(args) -> dict:
     from . import peak_rss_mb
 
     opts = check_options(args)
-    validate.memory(opts["n_steps"] * BYTES_PER_STEP, f"lpu-demo for {_common.count(opts['n_steps'])} steps",
+    validate.memory(opts["n_steps"] * BYTES_PER_STEP, f"lpu-demo for {validate.count_text(opts['n_steps'])} steps",
                     fix="lower --duration or raise --dt")
     _common.step_cap(opts["n_steps"], opts["duration"], opts["dt"], unit="s")
     out = writable_folder(args.out)

@@ -67,7 +67,7 @@ def check_memory(opts: dict, model: str) -> None:
     """Refuse, before building, a run this machine cannot hold or that would not end."""
     n, steps = opts["n"], opts["n_steps"]
     need = _common.network_bytes(n, n * opts["fan_in"], steps, opts["dt"], 2, n)
-    what = f"{model} with --n {_common.count(n)}, --fan-in {opts['fan_in']:g} for {_common.count(steps)} steps"
+    what = f"{model} with --n {validate.count_text(n)}, --fan-in {opts['fan_in']:g} for {validate.count_text(steps)} steps"
     validate.memory(need, what, fix="lower --n, --fan-in or --duration")
     _common.step_cap(steps, opts["duration"], opts["dt"])
     if n > 2**31 - 1:

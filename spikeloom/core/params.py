@@ -9,6 +9,7 @@ import numpy as np
 
 from .._errors import ModelDefinitionError
 from ..units import to_canonical
+from . import validate
 
 
 @dataclass(frozen=True)
@@ -25,19 +26,15 @@ class Param:
     doc: str = ""
 
 
-def _check_bound(name: str, arr: np.ndarray, bound: str, owner: str) -> None:
-    if not np.all(np.isfinite(arr)):
-        raise ModelDefinitionError(f"{owner}: parameter {name!r} must be finite, got {arr.ravel()[:5]}")
-    if bound == "positive" and np.any(arr <= 0):
-        raise ModelDefinitionError(f"{owner}: parameter {name!r} must be > 0, got min {arr.min()}")
-    if bound == "nonneg" and np.any(arr < 0):
-        raise ModelDefinitionError(f"{owner}: parameter {name!r} must be >= 0, got min {arr.min()}")
+_BOUNDS = {"any": {}, "nonneg": {"low": 0.0}, "positive": {"low": 0.0, "low_open": True}}
 
 
 def resolve_params(spec: dict[str, Param], given: dict, n: int, owner: str) -> dict[str, np.ndarray | float]:
     """Validate user-given values against ``spec``; return canonical floats (scalar) or float64 arrays (n,).
 
-    Unknown names raise with the list of known ones; arrays must have shape (n,) or be scalar.
+    Unknown names raise with the list of known ones; a value must be a real number or an array of shape (n,)
+    of them, finite and within the parameter's bound (strings, booleans, None and complex numbers are
+    refused rather than cast).
     """
     unknown = set(given) - set(spec)
     if unknown:
@@ -47,12 +44,10 @@ def resolve_params(spec: dict[str, Param], given: dict, n: int, owner: str) -> d
     out: dict[str, np.ndarray | float] = {}
     for name, p in spec.items():
         value = to_canonical(given.get(name, p.default), p.unit, f"{owner}.{name}")
-        arr = np.asarray(value, dtype=np.float64)
+        arr = validate.real_array(value, f"parameter {name!r}", owner=owner, unit=p.unit, **_BOUNDS[p.bound])
         if arr.ndim == 0:
-            _check_bound(name, arr, p.bound, owner)
             out[name] = float(arr)
         elif arr.shape == (n,):
-            _check_bound(name, arr, p.bound, owner)
             out[name] = arr
         else:
             raise ModelDefinitionError(
@@ -61,10 +56,12 @@ def resolve_params(spec: dict[str, Param], given: dict, n: int, owner: str) -> d
     return out
 
 
-def steps_of(duration_ms: float, dt: float, name: str) -> int:
-    """Number of whole steps in ``duration_ms``; raises if it is not a multiple of ``dt`` (to 1e-6 relative)."""
+def steps_of(duration_ms, dt: float, name: str) -> int:
+    """Number of whole steps in ``duration_ms`` (a number of ms or a brainunit time); raises naming ``name``
+    if it is not a finite multiple of ``dt`` (to 1e-6 relative)."""
+    duration_ms = validate.real(duration_ms, name, unit="ms")
     k = duration_ms / dt
-    r = round(k)
+    r = round(k) if math.isfinite(k) else 0
     if not math.isfinite(k) or abs(k - r) > 1e-6 * max(1.0, abs(k)):
         raise ModelDefinitionError(f"{name} = {duration_ms} ms is not a whole number of steps of dt = {dt} ms")
     return int(r)

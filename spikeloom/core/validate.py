@@ -186,6 +186,11 @@ def human_bytes(n: float) -> str:
     return f"{n:.3g} PiB"
 
 
+def count_text(n: float) -> str:
+    """A count for a message: exact while readable, in powers of ten beyond."""
+    return f"{int(n)}" if n < 1e12 else f"{float(n):.3g}"
+
+
 def memory(nbytes: float, what: str, *, fix: str = "") -> None:
     """Raise :class:`ResourceError` before allocating ``nbytes`` for ``what`` if this machine cannot hold them
     (more than 90 % of :func:`available_memory`)."""

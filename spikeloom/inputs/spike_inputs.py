@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import ModelDefinitionError
-from ..units import to_canonical
+from ..core import validate
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,8 @@ class LogNormalRates:
     sigma: float = math.sqrt(0.6)
 
     def __post_init__(self):
-        mean = float(to_canonical(self.mean, "Hz", "LogNormalRates.mean"))
-        if not (np.isfinite(mean) and mean > 0):
-            raise ModelDefinitionError(f"LogNormalRates.mean must be > 0 Hz, got {self.mean}")
-        if not (np.isfinite(self.sigma) and self.sigma >= 0):
-            raise ModelDefinitionError(f"LogNormalRates.sigma must be >= 0, got {self.sigma}")
-        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "mean", validate.positive(self.mean, "mean", owner="LogNormalRates", unit="Hz"))
+        object.__setattr__(self, "sigma", validate.real(self.sigma, "sigma", owner="LogNormalRates", low=0.0))
 
     @property
     def mu(self) -> float:
@@ -60,15 +56,17 @@ class InputSpikes:
     sources: np.ndarray
 
     def __post_init__(self):
-        times = np.asarray(to_canonical(self.times, "ms", "InputSpikes.times"), dtype=np.float64).ravel()
-        sources = np.asarray(self.sources).ravel()
+        times = validate.real_array(self.times, "times", owner="InputSpikes", unit="ms").ravel()
+        if times.size and times.min() < 0:
+            raise ModelDefinitionError(f"InputSpikes: times must be finite and >= 0 ms, got {times.min():g} (spike "
+                                       f"{int(np.argmin(times))})")
+        sources = np.asarray(self.sources).ravel() if not isinstance(self.sources, (str, bytes)) else None
+        if sources is None or (sources.size and (sources.dtype.kind not in "iu" or sources.min() < 0)):
+            raise ModelDefinitionError(f"InputSpikes: sources must be non-negative integers (source indices), got "
+                                       f"{self.sources!r:.80}")
         if times.shape != sources.shape:
             raise ModelDefinitionError(f"InputSpikes: times {times.shape} and sources {sources.shape} must have "
                                        "the same length")
-        if times.size and (not np.all(np.isfinite(times)) or times.min() < 0):
-            raise ModelDefinitionError("InputSpikes: times must be finite and >= 0 ms")
-        if sources.size and (not np.issubdtype(sources.dtype, np.integer) or sources.min() < 0):
-            raise ModelDefinitionError("InputSpikes: sources must be non-negative integers")
         order = np.argsort(times, kind="stable")
         object.__setattr__(self, "times", times[order])
         object.__setattr__(self, "sources", sources.astype(np.int64)[order])

@@ -128,7 +128,15 @@ def _schedule_ops(net: Network):
     return ops
 
 
-def _cast(values: dict, dtype) -> dict:
+def _cast(values: dict, dtype, owner: str, dt: float) -> dict:
+    """Parameters and per-step constants in the run's float type; one that overflows it (a tiny ``dt`` makes
+    step counts such as ``ref_steps`` huge) is refused, naming it."""
+    largest = np.finfo(dtype).max
+    for k, v in values.items():
+        big = np.max(np.abs(v)) if np.size(v) else 0.0
+        if big > largest:
+            raise ModelDefinitionError(f"{owner}: {k} = {big:g} at dt = {dt:g} ms does not fit in {np.dtype(dtype)} "
+                                       "(check dt and the parameters, or use precision='float64')")
     return {k: (float(v) if np.ndim(v) == 0 else np.ascontiguousarray(v, dtype=dtype)) for k, v in values.items()}
 
 
@@ -187,7 +195,8 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
         groups.append(NeuronGroup(
             model=model, method=members[0].method, uses_noise=members[0].uses_noise, pops=spans,
             state={k: np.concatenate(v).astype(dtype) for k, v in state_parts.items()},
-            params=_cast(params, dtype), pop_ids=np.concatenate(ids), generator_events=events))
+            params=_cast(params, dtype, "population(s) " + ", ".join(repr(p.name) for p in members), dt),
+            pop_ids=np.concatenate(ids), generator_events=events))
 
     # ---- schedule: consecutive calls on one group merge; each projection notes its read lag -------------
     updated: set[str] = set()

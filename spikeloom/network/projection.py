@@ -175,7 +175,7 @@ class Projection:
 
     def _connector_weight_scale(self) -> float:
         """Factor that turns the connector's own weights (FromList, FromSparse) into the weight unit."""
-        if isinstance(self.conn, Procedural):
+        if not isinstance(self.conn, Connector):  # procedural connectors and operators carry no weights
             return 1.0
         name = f"{self.owner}: {type(self.conn).__name__} weight"
         self._check_sign(self.conn.own_weights(), name)

@@ -89,7 +89,8 @@ class LIF(AbstractNeuron):
     def max_conductance(p, dt, method):
         """Largest total conductance (nS, per neuron) with which a step of ``method`` is stable (see above)."""
         r = decay_factor(method, dt / np.asarray(p["tau"]))
-        return (1.0 + r) / ((1.0 - r) * np.asarray(p["R"]))
+        with np.errstate(divide="ignore"):  # a step so small that r rounds to 1 has no limit (inf)
+            return (1.0 + r) / ((1.0 - r) * np.asarray(p["R"]))
 
     @staticmethod
     def vector_field(xp):

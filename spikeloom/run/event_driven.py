@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import EngineError, ModelDefinitionError
+from ..core import validate
 from ..core.initializers import draw
 from ..inputs.spike_inputs import InputSpikes
 from ..integrators.adaptive import AdaptiveOptions
 from ..neurons._base import AbstractNeuron
 from ..synapses._base import AbstractOutput, AbstractSynapse
 from ..synapses.outputs import COBA
-from ..units import to_canonical
 from .result import SpikeTrains
 
 
@@ -30,6 +30,14 @@ class InputChannel:
 
     synapse: AbstractSynapse
     output: AbstractOutput
+
+    def __post_init__(self):
+        if not isinstance(self.synapse, AbstractSynapse):
+            raise ModelDefinitionError(f"InputChannel: synapse must be a synapse model such as Exponential(), got "
+                                       f"{self.synapse!r:.80}")
+        if not isinstance(self.output, AbstractOutput):
+            raise ModelDefinitionError(f"InputChannel: output must be an output such as COBA(), got "
+                                       f"{self.output!r:.80}")
 
 
 @dataclass
@@ -73,56 +81,49 @@ class EventDrivenNeurons:
 
     def __init__(self, neuron: AbstractNeuron, channels: dict[str, InputChannel], source_channel, source_weight,
                  rates=None, spikes=None, seeds=0, seed_init: int = 0):
+        where = "EventDrivenNeurons"
         if not isinstance(neuron, AbstractNeuron):
-            raise ModelDefinitionError(f"EventDrivenNeurons: neuron must be a neuron population, got {neuron!r}")
-        if not channels or not all(isinstance(c, InputChannel) for c in channels.values()):
-            raise ModelDefinitionError("EventDrivenNeurons: channels must be a non-empty dict of InputChannel")
+            raise ModelDefinitionError(f"{where}: neuron must be a neuron population, got {neuron!r:.80}")
+        if not isinstance(channels, dict) or not channels or not all(isinstance(c, InputChannel)
+                                                                     for c in channels.values()):
+            raise ModelDefinitionError(f"{where}: channels must be a non-empty dict name -> InputChannel, got "
+                                       f"{channels!r:.80}")
         classes = {(type(c.synapse), type(c.output)) for c in channels.values()}
         if len(classes) != 1:
-            raise ModelDefinitionError(f"EventDrivenNeurons: all channels must share one synapse class and one "
+            raise ModelDefinitionError(f"{where}: all channels must share one synapse class and one "
                                        f"output class, got {sorted((s.__name__, o.__name__) for s, o in classes)}")
         self.neuron, self.channels = neuron, dict(channels)
         self.synapse_cls, self.output_cls = classes.pop()
         n = neuron.n
         names = list(channels)
+        if isinstance(source_channel, (str, bytes, dict)) or not hasattr(source_channel, "__iter__"):
+            raise ModelDefinitionError(f"{where}: source_channel must be a list with one channel name (or None) "
+                                       f"per input source, got {source_channel!r:.80}")
         source_channel = list(source_channel)
-        unknown = {c for c in source_channel if c is not None and c not in channels}
+        unknown = [c for c in source_channel if c is not None and (not isinstance(c, str) or c not in channels)]
         if unknown:
-            raise ModelDefinitionError(f"EventDrivenNeurons: source_channel names unknown channel(s) "
-                                       f"{sorted(unknown)}; channels: {names}")
+            raise ModelDefinitionError(f"{where}: source_channel names unknown channel(s) "
+                                       f"{unknown[:5]}; channels: {names}")
         n_src = len(source_channel)
         self.n_sources = n_src
         self.src_chan = np.array([-1 if c is None else names.index(c) for c in source_channel], np.int64)
         unit = "nS" if self.output_cls is COBA else "pA"
-        w = np.broadcast_to(np.asarray(to_canonical(source_weight, unit, "source_weight"), np.float64), (n_src,))
-        if not np.all(np.isfinite(w)):
-            raise ModelDefinitionError("EventDrivenNeurons: source_weight must be finite")
-        self.src_w = w.copy()
+        self.src_w = _per(validate.real_array(source_weight, "source_weight", owner=where, unit=unit), (n_src,),
+                          "source_weight", f"() or ({n_src},) (one per source)").copy()
         self.rates = None
         if rates is not None:
-            r = np.asarray(to_canonical(rates, "Hz", "rates"), np.float64)
+            r = validate.real_array(rates, "rates", owner=where, unit="Hz", low=0.0)
             if r.shape not in ((n_src,), (n, n_src)):
-                raise ModelDefinitionError(f"EventDrivenNeurons: rates must have shape ({n_src},) or ({n}, {n_src}), "
+                raise ModelDefinitionError(f"{where}: rates must have shape ({n_src},) or ({n}, {n_src}), "
                                            f"got {r.shape}")
-            if not np.all(np.isfinite(r)) or np.any(r < 0):
-                raise ModelDefinitionError("EventDrivenNeurons: rates must be finite and >= 0 Hz")
             self.rates = np.broadcast_to(r, (n, n_src))
-        if spikes is None:
-            spikes = []
-        elif isinstance(spikes, InputSpikes):
-            spikes = [spikes] * n
-        elif len(spikes) != n:
-            raise ModelDefinitionError(f"EventDrivenNeurons: spikes must be one InputSpikes or a list of {n}")
-        for sp in spikes:
-            if sp.sources.size and sp.sources.max() >= n_src:
-                raise ModelDefinitionError(f"EventDrivenNeurons: input spike from source {sp.sources.max()}, but "
-                                           f"there are {n_src} sources")
-        self.spikes = spikes
-        seeds = np.broadcast_to(np.asarray(seeds), (n,))
-        if not np.issubdtype(seeds.dtype, np.integer) or np.any(seeds < 0):
-            raise ModelDefinitionError(f"EventDrivenNeurons: seeds must be non-negative integers, got {seeds[:5]}")
-        self.seeds = seeds.astype(np.int64)
-        self.seed_init = seed_init
+        self.spikes = _spike_lists(spikes, n, n_src)
+        seeds = np.asarray(seeds)
+        if seeds.dtype.kind not in "iu" or np.any(seeds < 0) or np.any(seeds > 2**32 - 1):
+            raise ModelDefinitionError(f"{where}: seeds must be integers in [0, 2**32 - 1] (the random "
+                                       f"generator's range), got {np.ravel(seeds)[:5]}")
+        self.seeds = _per(seeds, (n,), "seeds", f"() or ({n},) (one per neuron)").astype(np.int64)
+        self.seed_init = validate.integer(seed_init, "seed_init", owner=where, low=0)
 
     # ---- arrays the engines consume --------------------------------------------------------------------
     def arrays(self, duration: float, options: AdaptiveOptions, sample_dt: float | None) -> dict:
@@ -157,9 +158,7 @@ class EventDrivenNeurons:
             ex_t.append(sp.times[keep] if sp is not None else np.zeros(0))
             ex_src.append(sp.sources[keep] if sp is not None else np.zeros(0, np.int64))
             ex_ptr.append(ex_ptr[-1] + int(keep.sum()))
-        n_samples = 0 if not sample_dt else int(math.floor(duration / sample_dt + 1e-9)) + 1
-        if sample_dt is not None and not (sample_dt > 0):
-            raise ModelDefinitionError(f"sample_dt must be > 0 ms, got {sample_dt}")
+        n_samples = _samples(duration, sample_dt)
         return {
             "t_end": float(duration), "atol": atol, "rtol": rtol, "dtmin": float(options.dtmin),
             "dtmax": float(options.dtmax), "event_tol": float(options.event_tol),
@@ -179,26 +178,42 @@ class EventDrivenNeurons:
             record_inputs: bool = False, sample_dt: float | None = None, parallel: bool | None = None,
             spike_capacity: int = 64) -> EventDrivenResult:
         """Simulate ``duration`` ms from the initial state. ``sample_dt`` (ms) samples every ODE variable on a
-        grid from the dense output; ``record_inputs`` keeps every applied input spike (time, source)."""
-        duration = float(to_canonical(duration, "ms", "duration"))
-        if not (np.isfinite(duration) and duration >= 0):
-            raise ModelDefinitionError(f"duration must be a finite number of ms >= 0, got {duration}")
+        grid from the dense output; ``record_inputs`` keeps every applied input spike (time, source).
+
+        Arguments are checked first, and the buffers' memory is estimated before they are allocated (a
+        :class:`~spikeloom.ResourceError` if the machine cannot hold them). The whole batch runs in one
+        compiled call, so Ctrl-C takes effect when the run ends."""
+        where = "EventDrivenNeurons.run"
+        duration = validate.real(duration, "duration", owner=where, unit="ms", low=0.0)
+        if options is not None and not isinstance(options, AdaptiveOptions):
+            raise ModelDefinitionError(f"{where}: options must be an AdaptiveOptions, got {options!r:.80}")
+        if not isinstance(engine, str) or engine not in ("cpu", "jax"):
+            raise EngineError(f"{where}: unknown engine {engine!r}; use 'cpu' or 'jax'")
+        record_inputs = validate.choice(record_inputs, "record_inputs", [False, True], owner=where)
+        if sample_dt is not None:
+            sample_dt = validate.positive(sample_dt, "sample_dt", owner=where, unit="ms")
+        parallel = validate.choice(parallel, "parallel", [None, True, False], owner=where)
+        spike_capacity = validate.integer(spike_capacity, "spike_capacity", owner=where, low=1)
         options = options or AdaptiveOptions()
-        args = self.arrays(duration, options, sample_dt)
         n = self.neuron.n
+        max_rate = 0.0 if self.rates is None else float((self.rates * (self.src_chan >= 0)).sum(axis=1).max(initial=0))
+        expected_inputs = 16 + int(1.2 * duration * max_rate * 1e-3) if record_inputs else 0
+        needs = {"trace samples": float(n) * _samples(duration, sample_dt) * len(self.neuron.ode_vars) * 8,
+                 "input records": float(n) * expected_inputs * 16, "spike buffers": float(n) * spike_capacity * 8}
+        parts = ", ".join(f"{k} {validate.human_bytes(v)}" for k, v in needs.items() if v)
+        validate.memory(sum(needs.values()), f"{where}: a run of {duration:g} ms of {n} neurons",
+                        fix=f"it holds {parts}; sample less often (sample_dt), record fewer inputs or run less")
+        args = self.arrays(duration, options, sample_dt)
         if engine == "cpu":
             from ..engines.numba.adaptive import EventDrivenProgram, run_batch
 
             parallel = n > 1 if parallel is None else parallel
             program = EventDrivenProgram(type(self.neuron), self.synapse_cls, self.output_cls, parallel)
-            expected_inputs = 16 + int(1.2 * duration * args["cum_rate"][:, -1].max()) if record_inputs else 0
             out = run_batch(program, args, spike_capacity, expected_inputs)
-        elif engine == "jax":
+        else:
             from ..engines.jax.adaptive import run_batch as jax_run_batch
 
             out = jax_run_batch(self, args, spike_capacity, record_inputs)
-        else:
-            raise EngineError(f"unknown engine {engine!r}; use 'cpu' or 'jax'")
         return self._result(out, duration, record_inputs)
 
     def _result(self, out: dict, duration: float, record_inputs: bool) -> EventDrivenResult:
@@ -222,3 +237,32 @@ class EventDrivenNeurons:
             trace_times=trace_times, traces=traces,
             final_state={v: out["Y"][:, j].copy() for j, v in enumerate(ode)},
             compile_s=out["compile_s"], run_s=out["run_s"])
+
+
+def _per(arr: np.ndarray, shape: tuple, name: str, valid: str) -> np.ndarray:
+    """``arr`` (a scalar or already of ``shape``) broadcast to ``shape``."""
+    if arr.ndim != 0 and arr.shape != shape:
+        raise ModelDefinitionError(f"EventDrivenNeurons: {name} must have shape {valid}, got shape {arr.shape}")
+    return np.broadcast_to(arr, shape)
+
+
+def _spike_lists(spikes, n: int, n_src: int) -> list:
+    """Explicit input spikes as one :class:`InputSpikes` per neuron (or an empty list), sources checked."""
+    if spikes is None:
+        return []
+    if isinstance(spikes, InputSpikes):
+        spikes = [spikes] * n
+    elif not isinstance(spikes, (list, tuple)) or len(spikes) != n or not all(isinstance(sp, InputSpikes)
+                                                                               for sp in spikes):
+        raise ModelDefinitionError(f"EventDrivenNeurons: spikes must be one InputSpikes or a list of {n} "
+                                   f"(one per neuron), got {spikes!r:.80}")
+    for i, sp in enumerate(spikes):
+        if sp.sources.size and sp.sources.max() >= n_src:
+            raise ModelDefinitionError(f"EventDrivenNeurons: spikes of neuron {i}: input spike from source "
+                                       f"{sp.sources.max()}, but there are {n_src} sources")
+    return list(spikes)
+
+
+def _samples(duration: float, sample_dt: float | None) -> int:
+    """Trace samples on the grid ``k * sample_dt`` in ``[0, duration]`` (none without ``sample_dt``)."""
+    return 0 if not sample_dt else int(math.floor(duration / sample_dt + 1e-9)) + 1

@@ -136,7 +136,7 @@ class Simulation:
         if self.runner.spike_pops:
             raise ModelDefinitionError("Simulation records spike counts per step ('counts'); drop the "
                                        f"spike monitors {self.runner.spike_pops} or use Runner")
-        self.n_steps = steps_of(float(duration), dt, "duration")
+        self.n_steps = steps_of(duration, dt, "Simulation: duration")
         prog = self.runner.program
         if prog.operators.groups:  # their buffers grow by redoing chunks, which a pure function cannot
             raise ModelDefinitionError("Simulation does not take procedural connectivity or user operators "

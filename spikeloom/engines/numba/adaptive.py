@@ -5,7 +5,8 @@ synapse ``decay``/``conductance`` and output ``current`` (all from their factori
 :mod:`.mathlib`) into a right-hand side, hands it to :func:`spikeloom.integrators.adaptive.make_dp5`, and
 wraps :func:`make_driver`'s per-neuron loop in one ``@njit(cache=True)`` function over the batch
 (``prange`` when ``parallel``). Like the network engine, the source is written to the disk cache and
-imported, so a second process with the same model classes loads the machine code.
+imported, so a second process with the same model classes loads the machine code; a damaged cache entry is
+removed and compiled again (``engine.call_healing``).
 
 Input channels are linear one-state synapses (``Exponential``); between events a channel's conductance is
 advanced in closed form with its own propagator: ``derived(p, 1 ms)`` gives the one-millisecond factor
@@ -21,11 +22,12 @@ import numpy as np
 
 from ..._errors import ModelDefinitionError as ModelError
 from ..._errors import SimulationError
+from ...core import validate
 from ...core.random import make_random
 from ...neurons._base import argnames
 from . import mathlib as xp
 from .codegen import _Probe
-from .engine import _import_generated
+from .engine import _import_generated, call_healing
 
 #: status of a neuron after a call of the compiled driver
 DONE, SPIKES_FULL, NONFINITE, INPUTS_FULL, STEP_UNDERFLOW, SPIKE_LOOP, PENDING = 0, 1, 2, 3, 4, 5, -1
@@ -266,7 +268,7 @@ class EventDrivenProgram:
         self.module = _import_generated(self.source)
 
     def __call__(self, status: np.ndarray, args: dict) -> None:
-        self.module.run_batch(status, *(args[name] for name in ARG_NAMES))
+        call_healing(self.module.run_batch, status, *(args[name] for name in ARG_NAMES))
 
 
 def run_batch(program: EventDrivenProgram, args: dict, spike_capacity: int, input_capacity: int) -> dict:
@@ -289,6 +291,9 @@ def run_batch(program: EventDrivenProgram, args: dict, spike_capacity: int, inpu
         program(status, args)
         for code, buf in ((SPIKES_FULL, ("sp_t",)), (INPUTS_FULL, ("rec_t", "rec_src"))):
             if np.any(status == code):
+                grown = sum(2.0 * args[name].nbytes for name in buf)
+                validate.memory(grown, f"event-driven run: the {'spike' if code == SPIKES_FULL else 'input'} "
+                                f"buffers of {n} neurons", fix="record fewer inputs or run for less time")
                 for name in buf:
                     old = args[name]
                     args[name] = np.zeros((n, 2 * old.shape[1]), old.dtype)

@@ -1,24 +1,45 @@
 """Compile a plan into a :class:`NumbaProgram`: write the generated source into the disk cache, import it.
 
 Numba's ``cache=True`` needs a real source file, so the generated module is written to
-``$SPIKELOOM_CACHE_DIR`` (default ``~/.cache/spikeloom``) under a name that hashes its source, the source of
-the spikeloom package and the Numba version; a second process with the same structure loads the compiled
-machine code instead of compiling again.
+``$SPIKELOOM_CACHE_DIR/numba`` (default ``~/.cache/spikeloom/numba``) under a name that hashes its source, the
+source of the spikeloom package and the Numba version; a second process with the same structure loads the
+compiled machine code instead of compiling again.
+
+The cache heals itself; a damaged cache costs a recompilation, never a failed run:
+
+- the source file is written atomically (temporary file in the same folder, then ``os.replace``), so
+  concurrent processes never see half a file; a file whose content is not the source it should hold
+  (truncated, emptied) is rewritten, and the module is always compiled from the source in memory, never
+  from a ``.pyc``;
+- a Numba cache entry (``.nbi`` index, ``.nbc`` data) that fails to load or save is removed and the function
+  compiled again (:func:`call_healing`); if that fails too, the function runs without Numba's disk cache;
+- a cache folder that cannot be created or written (read-only, or ``SPIKELOOM_CACHE_DIR`` naming a file)
+  means compiling in a private temporary folder, removed at exit: no persistent cache, but no error.
+
+Each of these says so in a one-line :class:`RuntimeWarning` naming the file or folder.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
+import glob
 import hashlib
-import importlib.util
 import os
 import pathlib
+import shutil
 import sys
+import tempfile
 import time
+import types
+import warnings
 
 import numba
+import numba.core.caching
 import numpy as np
 
+from ..._errors import EngineError
+from ...io.atomic import atomic_path
 from ...network.build import Plan
 from .codegen import MonitorLayout, generate
 
@@ -46,11 +67,129 @@ def default_parallel(n_neurons: int) -> bool:
     return cores > 1 and cores - os.getloadavg()[0] >= 1.0
 
 
-def cache_dir() -> pathlib.Path:
+def _warn(message: str) -> None:
+    warnings.warn(message, RuntimeWarning, stacklevel=2)
+
+
+def cache_dir() -> pathlib.Path | None:
+    """The folder of generated modules (created if needed), or ``None`` with a warning when it cannot be
+    created or written: then programs are compiled without a persistent cache."""
     root = os.environ.get("SPIKELOOM_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "spikeloom")
     path = pathlib.Path(root) / "numba"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        reason = "is not a folder" if pathlib.Path(root).is_file() else f"cannot be created ({err.strerror})"
+        _warn(f"spikeloom: compile cache {str(path)!r} {reason} (set SPIKELOOM_CACHE_DIR to a writable folder); "
+              "compiling without a persistent cache")
+        return None
     return path
+
+
+@functools.cache
+def _private_folder() -> pathlib.Path:
+    """A folder of this process only, for generated modules when the cache folder is unusable."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="spikeloom-nocache-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _write_source(path: pathlib.Path, source: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(source)
+
+
+def _source_file(name: str, source: str) -> pathlib.Path:
+    """A file holding exactly ``source``: in the cache folder if it can be read and written, else private."""
+    folder = cache_dir()
+    if folder is not None:
+        path = folder / f"{name}.py"
+        try:
+            if path.is_file() and path.read_bytes() == source.encode():
+                return path
+            if path.exists():
+                _warn(f"spikeloom: cached source {str(path)!r} is damaged (not the generated code); rewriting it")
+            _write_source(path, source)
+            return path
+        except OSError as err:
+            _warn(f"spikeloom: cannot write into the compile cache {str(folder)!r} ({err.strerror or err}); "
+                  "compiling without a persistent cache")
+    path = _private_folder() / f"{name}.py"
+    try:
+        _write_source(path, source)
+    except OSError as err:
+        raise EngineError(f"cannot write generated code into {str(path.parent)!r} ({err.strerror or err}); set "
+                          "SPIKELOOM_CACHE_DIR to a writable folder") from None
+    return path
+
+
+def exec_source(name: str, path, source: str) -> types.ModuleType:
+    """Module ``name`` made from ``source`` whose file is ``path`` (Numba keys its disk cache to that file).
+    The code is compiled from ``source`` in memory, never read from a ``.pyc``, so a damaged bytecode file
+    cannot break it; the module is registered in ``sys.modules``, where Numba looks it up to load cached
+    machine code."""
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module
+    try:
+        exec(compile(source, str(path), "exec"), module.__dict__)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _failed_cache(err: BaseException):
+    """The Numba disk cache of the innermost function whose cache code raised ``err``, or None."""
+    found = None
+    tb = err.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_filename == numba.core.caching.__file__:
+            owner = frame.f_locals.get("self")
+            if isinstance(owner, numba.core.caching.Cache):
+                found = owner
+        tb = tb.tb_next
+    return found
+
+
+def _remove_entry(cache, what: str) -> bool:
+    """Delete the index and data files of one function's Numba cache (saying so); False if that failed."""
+    try:
+        base = os.path.join(cache.cache_path, cache._cache_file._index_name[: -len(".nbi")])
+        for path in glob.glob(glob.escape(base) + ".*"):
+            os.unlink(path)
+    except (OSError, AttributeError):  # a read-only folder, or a Numba without these internals
+        return False
+    _warn(f"spikeloom: compile cache entry {base}.nbi could not be used ({what}); removed it and its data, "
+          "compiling again")
+    return True
+
+
+def call_healing(fn, *args):
+    """``fn(*args)`` for a compiled function whose machine code may come from Numba's disk cache.
+
+    An exception raised inside Numba's cache code (a truncated or empty ``.nbi``/``.nbc`` file, an entry that
+    cannot be saved) removes that function's entry, with a one-line warning, and the call is repeated, which
+    compiles it again; if that is impossible or fails again, that function's disk cache is switched off for
+    this process. Other exceptions pass through. The ``try`` costs nothing when no exception is raised, so
+    every call may go through here.
+    """
+    tries: dict[int, int] = {}
+    while True:
+        try:
+            return fn(*args)
+        except Exception as err:
+            cache = _failed_cache(err)
+            if cache is None or tries.get(id(cache), 0) >= 2:
+                raise
+            tries[id(cache)] = tries.get(id(cache), 0) + 1
+            what = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            if tries[id(cache)] == 1 and _remove_entry(cache, what):
+                continue
+            cache.disable()
+            _warn(f"spikeloom: compile cache {cache.cache_path!r} could not be used ({what}); compiling "
+                  "without it")
 
 
 @functools.cache
@@ -64,21 +203,23 @@ def package_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _import_generated(source: str) -> object:
+def _import_generated(source: str) -> types.ModuleType:
+    """The module of generated ``source``, from this process's modules or made from its cached file."""
     key = hashlib.sha256((source + package_fingerprint()).encode()).hexdigest()[:20]
     name = f"spikeloom_gen_{key}"
     if name in sys.modules:
         return sys.modules[name]
-    path = cache_dir() / f"{name}.py"
-    if not path.exists():
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(source)
-        os.replace(tmp, path)  # atomic: concurrent processes never import a half-written file
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    path = _source_file(name, source)
+    try:
+        return exec_source(name, path, source)
+    except RuntimeError as err:  # Numba found no writable folder for the machine code of a file in the cache
+        if _failed_cache(err) is None or path.parent == _private_folder():
+            raise
+        _warn(f"spikeloom: no writable place for the compiled code of {str(path)!r} ({err}); compiling without "
+              "a persistent cache")
+        private = _private_folder() / path.name
+        _write_source(private, source)
+        return exec_source(name, private, source)
 
 
 class NumbaProgram:
@@ -101,4 +242,5 @@ class NumbaProgram:
 
     def __call__(self, s0: int, s1: int, s_run0: int, seed: int, dt, arrays: dict):
         args = [arrays[name] for name in self.arg_names]
-        return self.module.run_steps(np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt, *args)
+        return call_healing(self.module.run_steps, np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt,
+                            *args)

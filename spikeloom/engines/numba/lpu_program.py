@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from . import mathlib as xp
-from .engine import _import_generated
+from .engine import _import_generated, call_healing
 
 _KERNELS: dict[type, object] = {}
 
@@ -87,5 +87,5 @@ class LPUProgram:
     def __call__(self, s0: int, s1: int, seed: int, dt: float, gpot: np.ndarray, spike: np.ndarray,
                  routes: dict, bounds: np.ndarray, arrays: list[list[np.ndarray]]):
         flat = [a for per in arrays for a in per]
-        self.module.run_lpus(np.int64(s0), np.int64(s1), np.int64(seed), np.float64(dt), gpot, spike,
-                             routes["g_src"], routes["g_dst"], routes["s_src"], routes["s_dst"], bounds, *flat)
+        call_healing(self.module.run_lpus, np.int64(s0), np.int64(s1), np.int64(seed), np.float64(dt), gpot, spike,
+                     routes["g_src"], routes["g_dst"], routes["s_src"], routes["s_dst"], bounds, *flat)
