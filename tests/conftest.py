@@ -22,13 +22,13 @@ def rng():
     return np.random.default_rng(12345)
 
 
-def compare_in_fresh_process(test_file) -> dict:
+def compare_in_fresh_process(test_file, timeout: float = 900) -> dict:
     """Run ``test_file compare`` in a new Python process and return the JSON of its last line. Comparisons of
     the JAX and CPU engines run there: XLA:CPU's fused multiply-adds can only be switched off before JAX
     starts its backend (see ``spikeloom/engines/jax/__init__.py``), which this process may already have done."""
     env = dict(os.environ)
     env.pop("XLA_FLAGS", None)
     proc = subprocess.run([sys.executable, str(test_file), "compare"], capture_output=True, text=True, env=env,
-                          timeout=900)
+                          timeout=timeout)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])

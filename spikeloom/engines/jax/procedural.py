@@ -145,8 +145,12 @@ class OperatorKernels:
         if self.groups and not jax.config.read("jax_enable_x64"):
             # the regenerated synapses need float64 logs and weights, as on the CPU engine (process-wide switch)
             jax.config.update("jax_enable_x64", True)
-        self.uniform, self.normal = make_random(make_xp(np.float64))
-        self.halves, narrow, _ = make_feistel(make_xp(np.float64))
+        from .program import elementary_xp  # (program imports this module)
+
+        xp64 = elementary_xp(np.float64)  # the CPU engine's logarithm and cosine, not XLA's
+        self.log = xp64.log
+        self.uniform, self.normal = make_random(xp64)
+        self.halves, narrow, _ = make_feistel(xp64)
         # 64-bit words exist only in JAX's 64-bit mode, switched on above when there is anything to run
         self.feistel = {False: narrow, True: make_feistel(_wide_xp())[1] if self.groups else None}
         self.classes: dict[int, list[_Class]] = {}
@@ -359,7 +363,7 @@ class OperatorKernels:
             cnt = jnp.arange(width, dtype=jnp.uint32)[None, :]
             u = self.uniform(seed, stream, il, cnt)
             n_ch = choices.astype(jnp.float64)
-            gap = jnp.minimum(jnp.floor(jnp.log(1.0 - u) / b("value")), n_ch)
+            gap = jnp.minimum(jnp.floor(self.log(1.0 - u) / b("value")), n_ch)
             pos = lax.associative_scan(jnp.add, gap + 1.0, axis=1) - 1.0  # integers, exact in float64
             prob = valid[:, None] & (b("kind") == CONN_PROB)
             short = jnp.any(prob[:, 0] & (pos[:, -1] < n_ch[:, 0]))

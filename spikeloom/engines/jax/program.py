@@ -21,20 +21,26 @@ flow through every synapse.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
 import time
+import warnings
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.extend import core as jax_core
 
 from ..._errors import EngineError
 from ...core.random import make_random
 from ...integrators.fixed_step import integrator_source
 from ...network.build import Plan
 from ...neurons._base import argnames
+from ..elementary import make_elementary
 from .mathlib import make_xp
 from .procedural import OperatorKernels
 
@@ -47,6 +53,81 @@ MONITOR_RATE_HZ = 50.0
 MONITOR_BITMAP_MAX_NEURONS = 1 << 18
 #: platforms on which spikes are delivered by a loop over the spiking rows (elsewhere: one padded scatter)
 ROW_LOOP_PLATFORMS = ("cpu",)
+
+
+def _frexp(x):
+    m, e = jnp.frexp(x)
+    return m, e.astype(m.dtype)
+
+
+def _pow2(n):
+    """``2**n`` from its bits (``n`` an integer-valued float in the normal exponent range)."""
+    if n.dtype == jnp.float32:
+        return lax.bitcast_convert_type((n.astype(jnp.int32) + 127) << 23, jnp.float32)
+    return lax.bitcast_convert_type((n.astype(jnp.int64) + 1023) << 52, jnp.float64)
+
+
+#: what :func:`~spikeloom.engines.elementary.make_elementary` needs, in jax.numpy
+_PRIMITIVES = SimpleNamespace(where=jnp.where, ffloor=jnp.floor, frexp=_frexp, pow2=_pow2, inline=lambda fn: fn,
+                              function=lambda fn: fn)
+
+
+def elementary_xp(dtype, spike=None) -> SimpleNamespace:
+    """The math namespace of the model factories: jax.numpy, with the elementary functions the CPU engine
+    uses (XLA's own ``exp`` rounds differently from any other library's)."""
+    xp = make_xp(dtype, spike)
+    for name, fn in vars(make_elementary(_PRIMITIVES, dtype)).items():
+        setattr(xp, name, fn)
+    return xp
+
+
+def _opaque_divisor(y, shape):
+    return lax.optimization_barrier(jnp.broadcast_to(y, shape))
+
+
+def exact_divisions(fn):
+    """``fn`` with every floating-point division kept a division.
+
+    XLA rewrites ``a / c`` for a scalar ``c`` (a literal or a parameter shared by a group) into ``a * (1 / c)``,
+    which rounds twice, while the CPU engine divides. Re-evaluating ``fn``'s jaxpr with each divisor passed
+    through an optimization barrier hides it from that rewrite (the barrier costs one materialized array)."""
+    def run(*args):
+        closed, shape = jax.make_jaxpr(fn, return_shape=True)(*args)
+        env = dict(zip(closed.jaxpr.constvars, closed.consts))
+        env.update(zip(closed.jaxpr.invars, jax.tree.leaves(args)))
+
+        def read(v):
+            return v.val if isinstance(v, jax_core.Literal) else env[v]
+
+        for eqn in closed.jaxpr.eqns:
+            ins = [read(v) for v in eqn.invars]
+            out_aval = eqn.outvars[0].aval
+            if eqn.primitive is lax.div_p and jnp.issubdtype(out_aval.dtype, jnp.floating):
+                outs = [lax.div(ins[0], _opaque_divisor(ins[1], out_aval.shape))]
+            else:
+                # call-like primitives (custom_jvp: the surrogate spike) rebuild their functions here
+                params = eqn.primitive.get_bind_params(eqn.params)
+                subfuns, params = params if isinstance(params, tuple) else ((), params)  # older JAX: a pair
+                outs = eqn.primitive.bind(*subfuns, *ins, **params)
+                outs = outs if eqn.primitive.multiple_results else [outs]
+            env.update(zip(eqn.outvars, outs))
+        return jax.tree.unflatten(jax.tree.structure(shape), [read(v) for v in closed.jaxpr.outvars])
+
+    return run
+
+
+@functools.cache
+def warn_if_fused():
+    """Warn (once) when XLA:CPU fuses multiplies and adds, so that this engine cannot match the CPU engine."""
+    from . import NO_FMA_FLAG, exact_cpu_arithmetic
+
+    if os.environ.get("SPIKELOOM_XLA_FMA") == "1" or exact_cpu_arithmetic():
+        return
+    warnings.warn("JAX's CPU backend started before spikeloom.engines.jax was imported, so XLA fuses multiplies "
+                  "and adds: results of engine='jax' will differ from engine='cpu' in the last bits, and spike "
+                  "trains of chaotic networks will drift apart. For identical results import spikeloom.engines.jax "
+                  f"before anything starts JAX, or set XLA_FLAGS={NO_FMA_FLAG} before starting Python; "
+                  "SPIKELOOM_XLA_FMA=1 silences this warning", RuntimeWarning, stacklevel=4)
 
 
 def select_device(device: str | None):
@@ -100,8 +181,10 @@ class JaxProgram:
             jax.config.update("jax_enable_x64", True)  # float64 runs need JAX's 64-bit mode (process-wide)
         self.device = device
         self.platform = device.platform if device is not None else jax.default_backend()
+        if self.platform == "cpu":
+            warn_if_fused()
         self.differentiable = surrogate is not None
-        self.xp = make_xp(self.dtype, surrogate)
+        self.xp = elementary_xp(self.dtype, surrogate)
         self.capacity = {gi: default_capacity(g.n, plan.dt, DELIVERY_RATE_HZ) for gi, g in enumerate(plan.groups)}
         self.capacity.update(capacity or {})
         self.monitor_capacity = {gi: default_capacity(g.n, plan.dt, MONITOR_RATE_HZ) for gi, g in enumerate(plan.groups)}
@@ -116,36 +199,30 @@ class JaxProgram:
     def _bind_models(self):
         xp = self.xp
         self.uniform, self.normal = make_random(xp)
-        self.noise = self._noise()
         self.fn = {}
         for gi, g in enumerate(self.plan.groups):
             m = g.model
-            f = {"tr": m.threshold_reset(xp), "tr_args": argnames(m.threshold_reset(xp))}
+            f = {"tr": exact_divisions(m.threshold_reset(xp)), "tr_args": argnames(m.threshold_reset(xp))}
             if m.ode_vars and g.generator_events is None:
                 vf = m.vector_field(xp)
                 ex = m.exact(xp) if g.method == "exact" else None
                 ex_args = argnames(ex) if ex is not None else None
+                # exp_euler takes A and B from the model's affine form where it has one, as the CPU engine does
+                lf = m.linear_form(xp) if g.method == "exp_euler" and m.linear_form is not None else None
                 src = integrator_source(g.method, "integrate", "vf", list(m.ode_vars), argnames(vf),
-                                        "ex" if ex is not None else None, ex_args)
-                ns = {"vf": vf, "ex": ex, "where": xp.where, "expm1": xp.expm1}
+                                        "ex" if ex is not None else None, ex_args, "lf" if lf is not None else None)
+                ns = {"vf": vf, "ex": ex, "lf": lf, "where": xp.where, "expm1": xp.expm1}
                 exec(src, ns)  # the same template text the Numba engine compiles
-                f["int"] = ns["integrate"]
+                f["int"] = exact_divisions(ns["integrate"])
                 f["int_args"] = list(dict.fromkeys(argnames(vf) + (ex_args or []) + ["dt"]))
             self.fn[gi] = f
         for pi, pg in enumerate(self.plan.pgroups):
             self.fn[("pg", pi)] = {
-                "decay": pg.synapse.decay(xp), "cond": pg.synapse.conductance(xp), "out": pg.output.current(xp),
+                "decay": exact_divisions(pg.synapse.decay(xp)), "cond": exact_divisions(pg.synapse.conductance(xp)),
+                "out": exact_divisions(pg.output.current(xp)),
                 "decay_args": argnames(pg.synapse.decay(xp)), "cond_args": argnames(pg.synapse.conductance(xp)),
                 "out_args": argnames(pg.output.current(xp)),
             }
-
-    def _noise(self):
-        """The normal draw ``xi`` of noisy neurons. The CPU engine draws it in float64 (its scalar ``xp``) and
-        the model mixes it into float32 arithmetic, which then rounds once at the store; with JAX's 64-bit mode
-        on, this engine does the same, so noisy float32 runs agree bit for bit."""
-        if self.dtype == np.float64 or not jax.config.read("jax_enable_x64"):
-            return lambda *key: self.normal(*key).astype(self.dtype)
-        return make_random(make_xp(np.float64))[1]
 
     # ---- arrays: constants of the run (arguments, never baked into the program) --------------------------
     def _put(self, x):
@@ -337,7 +414,7 @@ class JaxProgram:
             step = s.astype(jnp.uint32)
             wanted = set(f["tr_args"]) | set(f.get("int_args", ()))
             if "xi" in wanted:
-                names["xi"] = (self.noise(a["seed"], 2 * gi, step, index) if g.uses_noise
+                names["xi"] = (self.normal(a["seed"], 2 * gi, step, index) if g.uses_noise
                                else jnp.zeros(hi - lo, self.dtype))
             if "u01" in wanted:
                 names["u01"] = self.uniform(a["seed"], 2 * gi + 1, step, index)
@@ -452,7 +529,8 @@ class JaxProgram:
         """Run ``n_steps`` from step ``s_run0``; return ``(carry, records, compile_s, nan)``.
 
         ``records`` holds the monitors' per-step arrays (numpy); ``nan`` is ``None`` or ``(step, group,
-        index)`` of the first non-finite state (the run stops after that chunk). A chunk whose event buffers
+        index)`` of the first non-finite state (the run stops after that chunk). ``progress(done)`` is called
+        after each chunk; a truthy return stops the run there. A chunk whose event buffers
         were too small is redone with larger ones; after a crowded chunk (such as the onset of a network)
         the delivery and monitor buffers shrink again when enough steps remain to repay the recompilation."""
         s, s_end, compile_s, records = s_run0, s_run0 + n_steps, 0.0, []
@@ -474,14 +552,16 @@ class JaxProgram:
                 self.monitor_capacity[gi] = min(self.plan.groups[gi].n, 2 * int(ys[f"mon{gi}_cnt"].max()))
             if not (self.fits(ys["delivered"]) & self.operators.fits(ys)) or crowded:
                 continue  # redo this chunk exactly, with the larger buffers
+            nan = np.asarray(new["nan"])
+            if nan[0] >= 0:
+                # the state at the end of the step that went non-finite: the CPU engine stops there too
+                new, _ = fn(carry, args, jnp.int32(s), jnp.int32(nan[0] + 1))
+                return new, records, compile_s, tuple(int(x) for x in nan)
             carry = new
             records.append(ys)
             s += done
-            if progress is not None:
-                progress(done)
-            nan = np.asarray(carry["nan"])
-            if nan[0] >= 0:
-                return carry, records, compile_s, tuple(int(x) for x in nan)
+            if progress is not None and progress(done):
+                break  # the caller asks to stop (Ctrl-C): return the steps run so far
             if s_end - s >= 2 * self.chunk:  # both buffers shrink together: at most one recompilation
                 need = ys["delivered"].max(axis=0)
                 for gi, k in self.capacity.items():
