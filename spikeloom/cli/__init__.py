@@ -19,6 +19,7 @@ import os
 import pkgutil
 import resource
 import sys
+import warnings
 
 
 class UsageError(Exception):
@@ -89,6 +90,11 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+def _warn_one_line(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings during a command as one line on stderr (not Python's two, with a source line)."""
+    print(f"spikeloom: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv=None) -> int:
     from .._errors import SpikeloomError
     from ._common import json_line
@@ -103,7 +109,9 @@ def main(argv=None) -> int:
     except UsageError as err:
         return _fail(f"{err} (see spikeloom {'run ' + model + ' ' if model else ''}--help)")
     try:
-        summary = commands[args.model][0].run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn_one_line
+            summary = commands[args.model][0].run(args)
     except KeyboardInterrupt:
         print(f"spikeloom: interrupted before the command finished; nothing half-written was left in {args.out}",
               file=sys.stderr)
