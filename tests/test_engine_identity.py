@@ -22,9 +22,10 @@ from conftest import compare_in_fresh_process
 HERE = pathlib.Path(__file__).resolve()
 ROOT = HERE.parents[1]
 
-#: (model, precision, seed, duration ms) compared in the quick set; COBAHH float32 seed 1 differed at 119 ms
-QUICK = [("coba", p, s, 1000.0) for p in ("float32", "float64") for s in range(10)] + \
-        [("cobahh", "float32", 1, 1000.0), ("cobahh", "float64", 2, 300.0), ("joglekar", "float32", 0, 100.0)]
+#: (model, precision, seed, duration ms) compared in CI: COBA and COBAHH (whose float32 seeds 1, 2 and 5 once
+#: differed at 39-119 ms) in full, Joglekar at reduced size (its full size takes the JAX engine minutes on a CPU)
+QUICK = [(m, p, s, 1000.0) for m in ("coba", "cobahh") for p in ("float32", "float64") for s in range(10)] + \
+        [("joglekar", "float32", 0, 100.0)]
 #: the full sweep (slow): every bundled network, both precisions, seeds 0-9, 1 s
 SWEEP = [(m, p, s, 1000.0) for m in ("coba", "cobahh", "joglekar") for p in ("float32", "float64") for s in range(10)]
 
