@@ -120,7 +120,7 @@ def test_one_nonfinite_rule_same_step_neuron_and_variables_on_both_engines(compa
     assert all("neuron 1" in outcomes[case][0] for case in errors)  # the first bad neuron, on both engines
 
 
-@pytest.mark.sweep  # about an hour on two cores (Joglekar's 58,000 neurons on JAX-on-CPU): -m sweep
+@pytest.mark.sweep  # hours on two cores (Joglekar, 58,000 neurons: ~9 min per second on JAX-on-CPU): -m sweep
 def test_full_sweep_every_bundled_network_both_precisions_seeds_0_to_9(monkeypatch):
     monkeypatch.setenv("SPIKELOOM_IDENTITY_SWEEP", "1")
     report = compare_in_fresh_process(HERE, timeout=6 * 3600)
