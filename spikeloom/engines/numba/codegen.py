@@ -1,8 +1,9 @@
 """Generate the Python source of one Numba function that runs a network's whole time loop.
 
 The source depends only on the plan's structure (models, methods, which parameters are arrays, schedule,
-monitored variables); every array and number reaches it as an argument, so the disk cache serves every
-network of the same structure. The generated function::
+monitored variables); every array and number reaches it as an argument and every size is read from an array's
+shape, so the disk cache serves every network of the same structure with one compiled loop (checked by
+``tests/test_cache_sizes.py``). The generated function::
 
     run_steps(s0, s1, s_run0, seed, dt, <arrays...>) -> (step reached, status, group, index)
 
@@ -104,9 +105,10 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
     # 0 in the run's float type: a 0.0 literal would turn float32 arithmetic into float64
     em(1, "zero = dt - dt")
     em(1, "for s in range(s0, s1):")
-    # spike-monitor room for a whole step, checked before anything of the step runs
+    # spike-monitor room for a whole step, checked before anything of the step runs; the group's size is read
+    # from its spike flags, so that the source (and its cache entry) is the same for every size
     for gi in monitors.spike_groups:
-        em(2, f"if {em.arg(f'mon{gi}_n')}[0] + {plan.groups[gi].n} > {em.arg(f'mon{gi}_t')}.shape[0]:")
+        em(2, f"if {em.arg(f'mon{gi}_n')}[0] + {em.arg(f'g{gi}_spk')}.shape[0] > {em.arg(f'mon{gi}_t')}.shape[0]:")
         em.arg(f"mon{gi}_i")
         em(3, f"return s, 1, {gi}, 0")
     for gi, g in enumerate(plan.groups):
