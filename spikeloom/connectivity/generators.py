@@ -2,7 +2,8 @@
 
 Random generators are exact: ``FixedProb`` connects every pair independently with probability ``p``
 (binomial row counts, then distinct targets drawn uniformly), ``FixedInDegree``/``FixedOutDegree`` give every
-post/pre neuron exactly ``k`` distinct partners. ``allow_self=False`` excludes ``i -> i`` (it applies when a
+post/pre neuron exactly ``k`` distinct partners, ``FixedTotalNumber`` draws exactly ``n`` synapses over all
+pairs. ``allow_self=False`` excludes ``i -> i`` (it applies when a
 projection connects a population to itself).
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from .._errors import ModelDefinitionError
 from ..core import validate
-from ..units import split_quantity
+from ..units import gather, split_quantity
 from .csr import CSR
 
 
@@ -97,6 +98,11 @@ class Connector(abc.ABC):
 
     def own_weights(self) -> np.ndarray | None:
         """The weights the connector carries (one per synapse, in its input order), None if it has none."""
+        return None
+
+    def own_delays(self) -> np.ndarray | None:
+        """The delays (ms) the connector carries, one per synapse in the order :meth:`build` stores them, None
+        if it has none."""
         return None
 
     def _skip(self, same_population: bool) -> bool:
@@ -210,6 +216,75 @@ class FixedInDegree(Connector):
         return CSR.from_coo(n_pre, n_post, transposed.col, transposed.rows())
 
 
+def _distinct_pairs(n: int, n_pairs: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` distinct integers of [0, n_pairs), a uniformly random subset, sorted (int64).
+
+    Draws with replacement and tops up the duplicates until ``n`` distinct values are held: the procedure treats
+    every value alike, so the subset is uniform. Beyond half of the pairs the complement is drawn instead (a
+    mask of ``n_pairs`` bytes, then at most twice the synapses), so the number of rounds stays small."""
+    if 2 * n > n_pairs:
+        keep = np.ones(n_pairs, dtype=bool)
+        keep[_distinct_pairs(n_pairs - n, n_pairs, rng)] = False
+        return np.flatnonzero(keep)
+    pairs = np.unique(rng.integers(0, n_pairs, size=n, dtype=np.int64))
+    while pairs.size < n:
+        pairs = np.unique(np.concatenate([pairs, rng.integers(0, n_pairs, size=n - pairs.size, dtype=np.int64)]))
+    return pairs
+
+
+@dataclass(frozen=True)
+class FixedTotalNumber(Connector):
+    """Exactly ``n`` synapses drawn uniformly over all (pre, post) pairs (NEST's ``fixed_total_number`` rule).
+
+    With ``multapses=True`` the ``n`` synapses are ``n`` independent uniform draws of a pair, so the number of
+    synapses of each pair follows the multinomial law Mult(n; 1/N, ..., 1/N) over the N pairs (N = n_pre n_post,
+    or n_pre (n_post - 1) without self-connections); with ``multapses=False`` they are a uniformly random set of
+    ``n`` distinct pairs, and ``n <= N`` is required. Synapses are stored sorted by (pre, post)."""
+
+    n: int
+    allow_self: bool = True
+    multapses: bool = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "n", validate.integer(self.n, "n", owner="FixedTotalNumber", low=0))
+        object.__setattr__(self, "allow_self", flag(self.allow_self, "allow_self", "FixedTotalNumber"))
+        object.__setattr__(self, "multapses", flag(self.multapses, "multapses", "FixedTotalNumber"))
+
+    def _pairs(self, n_pre, n_post, same_population) -> int:
+        return n_pre * (n_post - self._skip(same_population))
+
+    def check(self, n_pre, n_post, same_population, owner=None):
+        n_pairs = self._pairs(n_pre, n_post, same_population)
+        noself = " without self-connections" if self._skip(same_population) else ""
+        if self.n > 0 and n_pairs == 0:
+            raise ModelDefinitionError(_who(owner, f"FixedTotalNumber: n = {self.n} synapses but there is no "
+                                                   f"(pre, post) pair to draw from{noself}"))
+        if not self.multapses and self.n > n_pairs:
+            raise ModelDefinitionError(_who(owner, f"FixedTotalNumber: n = {self.n} distinct synapses "
+                                                   f"(multapses=False) exceeds the {n_pairs} (pre, post) pairs"
+                                                   f"{noself}; use n <= {n_pairs} or multapses=True"))
+
+    def expected_synapses(self, n_pre, n_post, same_population):
+        return float(self.n)
+
+    def build(self, n_pre, n_post, rng, same_population):
+        self.check(n_pre, n_post, same_population)
+        n_choices = n_post - self._skip(same_population)
+        n_pairs = n_pre * n_choices
+        if self.multapses:
+            pairs = np.sort(rng.integers(0, max(n_pairs, 1), size=self.n, dtype=np.int64))
+        else:
+            pairs = _distinct_pairs(self.n, n_pairs, rng)
+        # pairs are sorted, so rows are found by searching the first pair of each row
+        rowptr = np.searchsorted(pairs, np.arange(n_pre + 1, dtype=np.int64) * n_choices)
+        rows = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(rowptr))
+        cols = pairs - rows * n_choices
+        del pairs
+        if self._skip(same_population):
+            cols = _skip_self(rows, cols)
+        return CSR(n_pre, n_post, rowptr.astype(np.int64, copy=False), cols.astype(np.int32))
+
+
 @dataclass(frozen=True)
 class OneToOne(Connector):
     """Neuron ``i`` of pre connects to neuron ``i`` of post (sizes must match)."""
@@ -250,15 +325,19 @@ class AllToAll(Connector):
 
 @dataclass(frozen=True, eq=False)
 class FromList(Connector):
-    """Explicit synapses: index arrays ``pre`` and ``post`` (and optionally ``weight``, one per synapse), or
-    one table ``FromList(rows)`` of shape (m, 2) (pre, post) or (m, 3) (pre, post, weight).
+    """Explicit synapses: index arrays ``pre`` and ``post`` (and optionally ``weight`` and ``delay``, one per
+    synapse, in the list's order), or one table ``FromList(rows)`` of shape (m, 2) (pre, post) or (m, 3) (pre,
+    post, weight).
 
     Indices are checked when the list is made (whole numbers >= 0) and against the population sizes when
-    the projection is made. Weights may be a quantity; the projection checks its dimension."""
+    the projection is made. Weights may be a quantity; the projection checks its dimension. Delays (ms, >= 0,
+    or a time quantity) are used by a projection given no delay of its own, under its ``delay_rule``; the
+    synapses are stored sorted by (pre, post), and the weights and delays follow them."""
 
     pre: np.ndarray
     post: np.ndarray | None = None
     weight: np.ndarray | None = None
+    delay: np.ndarray | None = None
     weight_unit: str | None = field(default=None, init=False)
 
     def __post_init__(self):
@@ -274,7 +353,12 @@ class FromList(Connector):
             weight, unit = split_quantity(weight, "FromList: weight")
             weight = validate.real_array(np.ravel(weight) if np.ndim(weight) > 1 else weight, "weight",
                                          owner="FromList", shape=(pre.size,))
-        for name, value in (("pre", pre), ("post", post), ("weight", weight), ("weight_unit", unit)):
+        delay = self.delay
+        if delay is not None:
+            delay = validate.real_array(gather(delay, "FromList: delay"), "delay", owner="FromList", unit="ms",
+                                        shape=(pre.size,), low=0.0)
+        for name, value in (("pre", pre), ("post", post), ("weight", weight), ("delay", delay),
+                            ("weight_unit", unit)):
             object.__setattr__(self, name, value)
 
     def check(self, n_pre, n_post, same_population, owner=None):
@@ -286,6 +370,10 @@ class FromList(Connector):
 
     def own_weights(self):
         return self.weight
+
+    def own_delays(self):
+        # the order of CSR.from_coo, which build() stores
+        return None if self.delay is None else self.delay[np.lexsort((self.post, self.pre))]
 
     def build(self, n_pre, n_post, rng, same_population):
         self.check(n_pre, n_post, same_population)

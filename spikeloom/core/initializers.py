@@ -1,5 +1,5 @@
-"""Initial values of state variables (and drawn weights): constants, uniform and normal draws (seeded, drawn
-before the loop).
+"""Initial values of state variables (and drawn weights and delays): constants, uniform, normal and log-normal
+draws (seeded, drawn before the loop).
 
 Arguments are checked when the initializer is made (finite, ``low <= high``, ``std >= 0``). They may be
 ``brainunit`` quantities: they are converted then to the canonical unit of their dimension (all arguments
@@ -10,6 +10,7 @@ checks that unit against the one of the value initialized (a state variable, a w
 from __future__ import annotations
 
 import abc
+import math
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -95,6 +96,47 @@ class Normal(Initializer):
         return rng.normal(self.mean, self.std, n)
 
 
+@dataclass(frozen=True)
+class LogNormal(Initializer):
+    """Positive values whose logarithm is normal, given by the ``mean`` and ``std`` of the values themselves
+    (so both carry the value's unit and a quantity converts like any other argument):
+
+        x = exp(mu + sigma z),  z ~ N(0, 1),  sigma^2 = ln(1 + std^2 / mean^2),  mu = ln(mean) - sigma^2 / 2,
+
+    which gives E[x] = mean and sd[x] = std. NEST's ``nest.random.lognormal(mean, std)`` and numpy's
+    ``lognormal(mean, sigma)`` take instead the parameters ``mu``, ``sigma`` of the underlying normal
+    (dimensionless, since ``mu`` is a logarithm): :meth:`from_log` converts them."""
+
+    mean: float
+    std: float
+    unit: str | None = field(default=None, init=False)
+
+    def _check(self):
+        if self.mean <= 0:
+            raise ModelDefinitionError(f"LogNormal: mean must be > 0 (log-normal values are positive), got "
+                                       f"{self.mean:g}")
+        if self.std < 0:
+            raise ModelDefinitionError(f"LogNormal: std must be >= 0, got {self.std:g}")
+
+    @classmethod
+    def from_log(cls, mu: float, sigma: float) -> "LogNormal":
+        """The law ``exp(N(mu, sigma))`` of NEST's ``lognormal(mean=mu, std=sigma)`` (plain numbers, read in the
+        unit of the value they initialize)."""
+        mu = validate.real(mu, "mu", owner="LogNormal.from_log")
+        sigma = validate.real(sigma, "sigma", owner="LogNormal.from_log", low=0.0)
+        mean = math.exp(mu + 0.5 * sigma * sigma)
+        return cls(mean, mean * math.sqrt(math.expm1(sigma * sigma)))
+
+    def log_params(self) -> tuple[float, float]:
+        """``(mu, sigma)`` of the underlying normal."""
+        s2 = math.log1p((self.std / self.mean) ** 2)
+        return math.log(self.mean) - 0.5 * s2, math.sqrt(s2)
+
+    def __call__(self, n, rng):
+        mu, sigma = self.log_params()
+        return rng.lognormal(mu, sigma, n)
+
+
 def check_value(init, n: int, owner: str, unit: str | None = None, low: float | None = None):
     """``init`` made ready to draw ``n`` values in canonical ``unit``: an :class:`Initializer` (resolved to
     ``unit``), else a finite number or float64 array of shape ``(n,)`` (quantities converted), each ``>= low``
@@ -103,7 +145,7 @@ def check_value(init, n: int, owner: str, unit: str | None = None, low: float | 
         return init.resolve(unit, owner)
     if callable(init) or isinstance(init, (dict, set)):
         raise ModelDefinitionError(f"{owner} must be a number, an array of shape ({n},) or an initializer "
-                                   f"(Constant, Uniform, Normal), got {type(init).__name__}")
+                                   f"(Constant, Uniform, Normal, LogNormal), got {type(init).__name__}")
     arr = validate.real_array(gather(init, owner), owner, unit=unit, low=low)
     if arr.ndim == 0:
         return float(arr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from ..connectivity import Connector
 from ..connectivity.operators import EventOperator
 from ..connectivity.procedural import Procedural, weight_values
 from ..core import validate
-from ..core.initializers import Constant, Initializer, Normal, Uniform, check_value
+from ..core.initializers import Constant, Initializer, LogNormal, Normal, Uniform, check_value
 from ..neurons._base import AbstractNeuron
 from ..synapses import COBA, CUBA, AbstractOutput, AbstractSynapse, Exponential
 from ..units import gather, rescale
@@ -43,9 +44,91 @@ def _lowest(weight) -> float | None:
         return weight.value
     if isinstance(weight, Uniform):
         return weight.low
-    if isinstance(weight, Normal):
+    if isinstance(weight, LogNormal):
+        return 0.0
+    if isinstance(weight, Normal) or callable(weight):
         return None
     return float(np.min(weight, initial=np.inf))
+
+
+#: a drawn delay this far (relative to dt) below dt still counts as dt (``3 * 0.1 / 3`` at ``dt = 0.1``)
+BELOW_DT_TOLERANCE = 1e-9
+#: rounds of redrawing (each redraws only the values still below dt) before a law is declared unable to reach dt
+REDRAW_ROUNDS = 1000
+
+
+@dataclass(frozen=True)
+class DelayRule:
+    """How a stored projection's delays (ms) become whole steps of ``dt``, made explicit.
+
+    ``rounding``:
+        ``"nearest"``: ``steps = floor(d / dt + 0.5)``, NEST's rule (``Time::delay_ms_to_steps`` rounds every
+        delay to the nearest step); ``"exact"``: a delay more than 1e-6 steps off the grid is refused.
+    ``below_dt`` (a delay ``d < dt``; NEST's smallest delay is one step):
+        ``"error"``: refused, naming the synapse, as NEST does (``BadDelay``: "Delay must be greater than or
+        equal to resolution", checked on the value before rounding); ``"redraw"``: drawn again from the law until
+        ``d >= dt``, the law truncated to ``[dt, inf)`` with its shape above ``dt`` kept (NEST's
+        ``nest.math.redraw(law, min=resolution, max=...)``; random laws only); ``"clip"``: raised to ``dt`` (the
+        mass below ``dt`` piles up at one step); ``"keep"``: any ``d >= 0`` is kept, ``d < dt`` rounding to 0
+        steps (spikeloom's zero delay: the spike is felt in the step it is read, see ``Projection``).
+
+    A negative delay is refused under ``"keep"`` and ``"error"``. The default ``DelayRule()`` is NEST's:
+    ``rounding="nearest", below_dt="error"``.
+    """
+
+    rounding: str = "nearest"
+    below_dt: str = "error"
+
+    ROUNDINGS = ("nearest", "exact")
+    BELOW_DT = ("error", "redraw", "clip", "keep")
+
+    def __post_init__(self):
+        validate.choice(self.rounding, "rounding", self.ROUNDINGS, owner="DelayRule")
+        validate.choice(self.below_dt, "below_dt", self.BELOW_DT, owner="DelayRule")
+
+    def steps(self, values: np.ndarray, dt: float, owner: str, synapse, law=None, rng=None) -> np.ndarray:
+        """Whole steps (int64) of the delays ``values`` (ms, float64, changed in place where redrawn or
+        clipped); ``law`` and ``rng`` redraw under ``"redraw"``; ``synapse(i)`` names synapse ``i`` in messages."""
+        low = dt * (1.0 - BELOW_DT_TOLERANCE)
+        if self.below_dt == "redraw":
+            _redraw(values, law, low, rng, owner)
+        elif self.below_dt == "clip":
+            np.maximum(values, dt, out=values)
+        else:
+            bound = 0.0 if self.below_dt == "keep" else low
+            bad = np.flatnonzero(values < bound)
+            if bad.size:
+                i = int(bad[0])
+                what = "negative" if self.below_dt == "keep" else f"below dt = {dt:g} ms"
+                raise ModelDefinitionError(
+                    f"{owner}: delay {values[i]:g} ms of {synapse(i)} is {what} ({bad.size} of {values.size} "
+                    "synapses); choose delay_rule=DelayRule(below_dt='redraw') (random laws) or 'clip'")
+        if self.rounding == "nearest":
+            return np.floor(values / dt + 0.5).astype(np.int64)
+        steps = np.round(values / dt)
+        off = np.flatnonzero(np.abs(values / dt - steps) > 1e-6)
+        if off.size:
+            raise ModelDefinitionError(f"{owner}: delay {values[off[0]]} ms is not a multiple of dt = {dt} ms; "
+                                       "round it with delay_rule=DelayRule(rounding='nearest')")
+        return steps.astype(np.int64)
+
+
+def _redraw(values: np.ndarray, law: Initializer, low: float, rng: np.random.Generator, owner: str) -> None:
+    """Draw again, from ``law``, every value below ``low`` until none is left (in place)."""
+    bad = np.flatnonzero(values < low)
+    for _ in range(REDRAW_ROUNDS):
+        if not bad.size:
+            return
+        values[bad] = law(bad.size, rng)
+        bad = bad[values[bad] < low]
+    raise ModelDefinitionError(f"{owner}: delay law {law!r} almost never reaches dt = {low:g} ms ({bad.size} "
+                               f"synapses still below after {REDRAW_ROUNDS} redraws); shift the law above dt")
+
+
+def _synapse_text(csr, i: int) -> str:
+    """Synapse ``i`` of ``csr`` as ``"synapse pre 3 -> post 7"``."""
+    row = int(np.searchsorted(csr.rowptr, i, side="right")) - 1
+    return f"synapse pre {row} -> post {int(csr.col[i])}"
 
 
 class Projection:
@@ -61,7 +144,9 @@ class Projection:
         every spike, nothing stored) or a user's :class:`~spikeloom.connectivity.operators.EventOperator`.
     weight:
         Jump of the synapse state per spike: a number (homogeneous), an array with one value per synapse
-        (in the connector's CSR order), or an initializer drawn per synapse. nS for conductance outputs, pA
+        (in the connector's CSR order), an initializer drawn per synapse (``Normal``, ``Uniform``,
+        ``LogNormal``, ...) or a function ``weight(pre_idx, post_idx)`` of the synapses' indices within their
+        populations (int64 arrays, CSR order) returning one value per synapse. nS for conductance outputs, pA
         for current outputs (mV for ``Delta``). Weights given by ``FromList``/``FromSparse`` are used when
         ``weight`` is None. Procedural connectors take a number, ``Uniform`` or ``Normal`` (drawn per synapse at
         every spike); an ``EventOperator`` carries its own weights.
@@ -71,9 +156,19 @@ class Projection:
         How the synapse state enters ``post`` (default ``COBA(E=0)``; ``CUBA`` for a synapse integrated by
         the post-synaptic neuron, ``in_post``, whose weights are in pA).
     delay:
-        Transmission delay in ms (a multiple of dt, >= 0); a spike at step ``s`` reaches the synapse
-        ``round(delay/dt)`` steps after it would with no delay. Stored connectivity also takes one delay per
-        synapse (an array in the connector's CSR order).
+        Transmission delay in ms (>= 0; None: the connector's own delays, ``FromList(..., delay=...)``, else
+        0); a spike at step ``s`` reaches the synapse ``steps`` steps after it would with no delay, ``steps``
+        given by ``delay_rule``. Stored connectivity also takes one delay per
+        synapse: an array (the connector's CSR order), a random law (``Normal(1.5, 0.75)``, ``Uniform``,
+        ``LogNormal``: drawn once at build time from the runner's seed and the projection's name, so runs are
+        reproducible) or a function ``delay(pre_idx, post_idx)`` like ``weight``'s.
+    delay_rule:
+        A :class:`DelayRule` (stored connectivity): rounding to steps and what happens to delays below dt.
+        Default: ``DelayRule(rounding="exact", below_dt="keep")`` for a number or array (a delay off the dt
+        grid is refused, since rounding every synapse the same way is a bias, not noise; zero delays are
+        allowed), and NEST's ``DelayRule()`` (nearest step, delays below dt refused) for a random law or a
+        function. Users of NEST who give numbers off the grid pass ``DelayRule()`` to round as NEST does
+        (``DelayRule(below_dt="keep")`` to round and still allow zero delays).
     delay_std:
         Procedural connectors only: each synapse's delay is drawn (at every spike, from the same seed, so it
         is fixed per synapse) from a normal law of mean ``delay`` and this standard deviation (ms), rounded to
@@ -86,7 +181,8 @@ class Projection:
 
     def __init__(self, pre: AbstractNeuron, post: AbstractNeuron, conn: Connector, weight=None,
                  synapse: AbstractSynapse | None = None, output: AbstractOutput | None = None,
-                 delay=0.0, synapse_init: dict | None = None, name: str | None = None, delay_std: float = 0.0):
+                 delay=None, synapse_init: dict | None = None, name: str | None = None, delay_std: float = 0.0,
+                 delay_rule: DelayRule | None = None):
         if name is not None and not isinstance(name, str):
             raise ModelDefinitionError(f"Projection: name must be a string, got {type(name).__name__}")
         self.name = name
@@ -114,6 +210,7 @@ class Projection:
         self.weight = self._weight(weight)
         self._conn_weight_scale = self._connector_weight_scale() if weight is None else 1.0
         self.delay = self._delay(delay)
+        self.delay_rule = self._delay_rule(delay_rule)
         self.delay_std = validate.real(delay_std, "delay_std", owner=owner, unit="ms", low=0.0)
         if self.delay_std > 0 and not isinstance(conn, Procedural):
             raise ModelDefinitionError(f"{owner}: delay_std (jitter drawn per synapse) needs a "
@@ -148,6 +245,12 @@ class Projection:
             return None
         if isinstance(weight, Initializer):
             weight = weight.resolve(self.weight_unit, f"{owner}: weight")
+        elif callable(weight):
+            if not isinstance(conn, Connector):
+                raise ModelDefinitionError(f"{owner}: a weight function of (pre_idx, post_idx) needs stored "
+                                           "connectivity (a Connector); a procedural connector takes a number, "
+                                           "Uniform or Normal")
+            return weight
         else:
             weight = _real(weight, "weight", owner, self.weight_unit)
             if np.ndim(weight) > 1 or (np.ndim(weight) == 1 and not isinstance(conn, Connector)):
@@ -183,6 +286,20 @@ class Projection:
 
     def _delay(self, delay):
         owner = self.owner
+        own = self.conn.own_delays() if isinstance(self.conn, Connector) else None
+        if own is not None:
+            if delay is not None:
+                raise ModelDefinitionError(f"{owner}: {type(self.conn).__name__} carries its own delays; give no "
+                                           "delay (or none in the connector)")
+            return own
+        if delay is None:
+            return 0.0
+        if isinstance(delay, Initializer) or callable(delay):
+            if not isinstance(self.conn, Connector):
+                raise ModelDefinitionError(f"{owner}: a delay drawn per synapse (a random law or a function of "
+                                           "(pre_idx, post_idx)) needs stored connectivity (a Connector); a "
+                                           "procedural connector takes delay and delay_std")
+            return delay.resolve("ms", f"{owner}: delay") if isinstance(delay, Initializer) else delay
         delay = _real(delay, "delay", owner, "ms", low=0.0)
         if np.ndim(delay) == 0:
             return delay
@@ -191,6 +308,56 @@ class Projection:
                                        f"connectivity (a Connector) and one dimension; give a number "
                                        f"(got shape {delay.shape})")
         return delay
+
+    def _delay_rule(self, rule) -> DelayRule | None:
+        """The rule that turns this projection's delays into steps (None for procedural connectors and
+        operators, which have their own)."""
+        owner = self.owner
+        drawn = isinstance(self.delay, Initializer) or callable(self.delay)
+        if rule is None:
+            if not isinstance(self.conn, Connector):
+                return None
+            return DelayRule() if drawn else DelayRule(rounding="exact", below_dt="keep")
+        if not isinstance(rule, DelayRule):
+            raise ModelDefinitionError(f"{owner}: delay_rule must be a DelayRule(rounding=..., below_dt=...), got "
+                                       f"{type(rule).__name__}")
+        if not isinstance(self.conn, Connector):
+            raise ModelDefinitionError(f"{owner}: delay_rule applies to stored connectivity (a Connector); a "
+                                       "procedural connector takes a delay on the dt grid and rounds its jitter "
+                                       "(delay_std) itself")
+        law = isinstance(self.delay, Initializer) and not isinstance(self.delay, Constant)
+        if rule.below_dt == "redraw" and not law:
+            raise ModelDefinitionError(f"{owner}: delay_rule below_dt='redraw' needs a random delay law (Normal, "
+                                       f"Uniform, LogNormal), got {type(self.delay).__name__}; use 'clip' or "
+                                       "'error'")
+        if rule.rounding == "exact" and law:
+            raise ModelDefinitionError(f"{owner}: delay_rule rounding='exact' cannot hold delays drawn from "
+                                       f"{self.delay!r} (they are never on the dt grid); use rounding='nearest'")
+        return rule
+
+    def delay_steps(self, csr, dt: float, rng: np.random.Generator) -> np.ndarray:
+        """Delay of every synapse of ``csr`` in whole steps (int64, nnz), by :attr:`delay_rule`; random laws are
+        drawn from ``rng``."""
+        owner, d = self.owner, self.delay
+        if np.ndim(d) == 0 and not isinstance(d, Initializer) and not callable(d):
+            one = self.delay_rule.steps(np.array([d]), dt, owner, lambda i: "every synapse")
+            return np.full(csr.nnz, one[0], dtype=np.int64)
+        if isinstance(d, Initializer):
+            values = d(csr.nnz, rng)
+        elif callable(d):
+            values = self._of_indices(d, csr, "delay", "ms")
+        else:
+            if d.shape != (csr.nnz,):
+                raise ModelDefinitionError(f"{owner}: {d.size} delays given for {csr.nnz} synapses")
+            values = d.copy()
+        return self.delay_rule.steps(values, dt, owner, lambda i: _synapse_text(csr, i), d, rng)
+
+    def _of_indices(self, fn, csr, name: str, unit: str | None) -> np.ndarray:
+        """One value per synapse from a user function of (pre_idx, post_idx), checked (finite, unit, shape)."""
+        values = fn(csr.rows(), csr.col.astype(np.int64))
+        where = f"{name} function {getattr(fn, '__name__', type(fn).__name__)}(pre_idx, post_idx)"
+        return validate.real_array(gather(values, f"{self.owner}: {where}"), where, owner=self.owner, unit=unit,
+                                   shape=(csr.nnz,))
 
     def _synapse_init(self, synapse_init) -> dict:
         owner = self.owner
@@ -218,10 +385,11 @@ class Projection:
         w = self.weight
         if w is None:
             return csr, csr.weight * self._conn_weight_scale
-        if isinstance(w, Initializer):
-            w = w(csr.nnz, rng)
-            self._check_sign(w, f"weight drawn from {self.weight!r}")
-            return csr, w
+        if isinstance(w, Initializer) or callable(w):
+            drawn = w(csr.nnz, rng) if isinstance(w, Initializer) else self._of_indices(w, csr, "weight",
+                                                                                         self.weight_unit)
+            self._check_sign(drawn, f"weight drawn from {w!r}" if isinstance(w, Initializer) else "weight function")
+            return csr, drawn
         if np.ndim(w) == 0:
             return csr, float(w)
         if w.shape != (csr.nnz,):

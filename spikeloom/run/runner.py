@@ -19,7 +19,7 @@ from .._errors import EngineError, ModelDefinitionError, SimulationError, Status
 from ..core import validate
 from ..core.params import steps_of
 from ..inputs.currents import TimedArray, to_sections
-from ..network.build import Plan, build_plan
+from ..network.build import Connections, Plan, build_plan, stored_connections
 from ..network.network import Network
 from ..network.tracing import RunInput
 from .result import Result, SpikeTrains
@@ -489,6 +489,13 @@ class Runner:
         if self.engine == "jax":
             return np.asarray(self.carry[f"g{gi}_{var}"][lo:hi])
         return self.arrays[f"g{gi}_{var}"][lo:hi].copy()
+
+    def connections(self, name: str) -> Connections:
+        """The built synapses of stored projection ``name``: ``weight, delay = runner.connections("E2E")``, two
+        ``scipy.sparse.csr_array`` of shape (n_pre, n_post) with one entry per synapse (weights in the
+        projection's unit, delays in ms on the dt grid), read back from the plan
+        (:func:`~spikeloom.network.build.stored_connections`). Procedural projections: ``sl.materialize``."""
+        return stored_connections(self.plan, name)
 
     @property
     def t(self) -> float:
