@@ -11,6 +11,7 @@ from .connectivity import EventOperator as EventOperator
 from .connectivity import FixedInDegree as FixedInDegree
 from .connectivity import FixedOutDegree as FixedOutDegree
 from .connectivity import FixedProb as FixedProb
+from .connectivity import FixedTotalNumber as FixedTotalNumber
 from .connectivity import FromList as FromList
 from .connectivity import FromSparse as FromSparse
 from .connectivity import OneToOne as OneToOne
@@ -19,6 +20,7 @@ from .connectivity import ProceduralOutDegree as ProceduralOutDegree
 from .connectivity import ProceduralProb as ProceduralProb
 from .connectivity import materialize as materialize
 from .core.initializers import Constant as Constant
+from .core.initializers import LogNormal as LogNormal
 from .core.initializers import Normal as Normal
 from .core.initializers import Uniform as Uniform
 from .inputs import Sections as Sections
@@ -26,9 +28,13 @@ from .inputs import TimedArray as TimedArray
 from . import plot as plot
 from .network import Network as Network
 from .network import Projection as Projection
+from .network.projection import DelayRule as DelayRule
 from .neurons import HH as HH
 from .neurons import LIF as LIF
 from .neurons import AdEx as AdEx
+from .neurons import IafPscAlpha as IafPscAlpha
+from .neurons import IafPscDualExp as IafPscDualExp
+from .neurons import IafPscExp as IafPscExp
 from .neurons import Izhikevich as Izhikevich
 from .neurons import PoissonGroup as PoissonGroup
 from .neurons import SpikeGeneratorGroup as SpikeGeneratorGroup

@@ -1,4 +1,5 @@
-"""Synapse dynamics (exponential, dual-exponential, alpha, delta) and outputs (current- or conductance-based).
+"""Synapse dynamics (exponential, dual-exponential, alpha, delta), outputs (current- or conductance-based) and
+the receptors of neurons that integrate their synaptic currents themselves (``psc``).
 
 A synapse model is linear: its state decays by an exact propagator each step and jumps on each spike, so
 the states of all projections with the same post population and parameters are merged into one.
@@ -14,3 +15,7 @@ from .outputs import COBA as COBA
 from .outputs import CUBA as CUBA
 from .alpha_euler import AlphaSynapse as AlphaSynapse
 from .power_gpot import PowerGpotGpot as PowerGpotGpot
+from .psc import ExcitatoryPSC as ExcitatoryPSC
+from .psc import ExcitatoryRisingPSC as ExcitatoryRisingPSC
+from .psc import InhibitoryPSC as InhibitoryPSC
+from .psc import InhibitoryRisingPSC as InhibitoryRisingPSC
