@@ -9,28 +9,14 @@ integrator of that type.
 
 from __future__ import annotations
 
-from ..synapses._base import AbstractSynapse
+from ..synapses._base import IntoNeuronState
 
 
-class DPISynapse(AbstractSynapse):
+class DPISynapse(IntoNeuronState):
     """A spike adds the connection's weight (pA) to the post-synaptic DPI integrator ``spike_target``."""
 
-    parameters = {}
-    state = ()
-    in_post = True
     #: how the current enters the soma (documentation; the math is in DPINeuron)
     role = ""
-
-    @staticmethod
-    def derived(p, dt):
-        return {}
-
-    @staticmethod
-    def decay(xp):
-        def f():
-            return ()
-
-        return f
 
 
 class NMDA(DPISynapse):

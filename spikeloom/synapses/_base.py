@@ -83,3 +83,24 @@ class AbstractOutput(_Described):
     @staticmethod
     @abc.abstractmethod
     def current(xp) -> Callable: ...
+
+
+class IntoNeuronState(AbstractSynapse):
+    """A synapse with no state of its own: a spike adds the weight (pA) to the post-synaptic neuron's variable
+    ``spike_target``, whose dynamics the neuron model integrates (NEST-style PSC neurons, DYNAP-SE DPIs)."""
+
+    parameters = {}
+    state = ()
+    in_post = True
+    weight_unit = "pA"
+
+    @staticmethod
+    def derived(p, dt):
+        return {}
+
+    @staticmethod
+    def decay(xp):
+        def f():
+            return ()
+
+        return f

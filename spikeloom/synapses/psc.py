@@ -11,49 +11,29 @@ its variables receives the jumps. As in NEST, an inhibitory weight is negative (
 
 from __future__ import annotations
 
-from ._base import AbstractSynapse
+from ._base import IntoNeuronState
 
 
-class _IntoNeuronState(AbstractSynapse):
-    """A spike adds the weight (pA) to the post-synaptic neuron's variable ``spike_target``; no state here."""
-
-    parameters = {}
-    state = ()
-    in_post = True
-    weight_unit = "pA"
-
-    @staticmethod
-    def derived(p, dt):
-        return {}
-
-    @staticmethod
-    def decay(xp):
-        def f():
-            return ()
-
-        return f
-
-
-class ExcitatoryPSC(_IntoNeuronState):
+class ExcitatoryPSC(IntoNeuronState):
     """Excitatory receptor of an exponential-current neuron: a spike adds ``w`` (pA) to ``I_ex``."""
 
     spike_target = "I_ex"
 
 
-class InhibitoryPSC(_IntoNeuronState):
+class InhibitoryPSC(IntoNeuronState):
     """Inhibitory receptor of an exponential-current neuron: a spike adds ``w`` (pA, negative) to ``I_in``."""
 
     spike_target = "I_in"
 
 
-class ExcitatoryRisingPSC(_IntoNeuronState):
+class ExcitatoryRisingPSC(IntoNeuronState):
     """Excitatory receptor of a neuron whose current rises from zero (alpha, dual exponential): a spike adds
     ``w`` (pA) to the current's input ``dI_ex``, scaled so that ``I_ex`` peaks at ``w``."""
 
     spike_target = "dI_ex"
 
 
-class InhibitoryRisingPSC(_IntoNeuronState):
+class InhibitoryRisingPSC(IntoNeuronState):
     """Inhibitory receptor of a neuron whose current rises from zero: a spike adds ``w`` (pA, negative) to
     ``dI_in``."""
 
