@@ -23,6 +23,8 @@ from .core.initializers import Constant as Constant
 from .core.initializers import LogNormal as LogNormal
 from .core.initializers import Normal as Normal
 from .core.initializers import Uniform as Uniform
+from .inputs import PoissonGenerator as PoissonGenerator
+from .inputs import PoissonInput as PoissonInput
 from .inputs import Sections as Sections
 from .inputs import TimedArray as TimedArray
 from . import plot as plot

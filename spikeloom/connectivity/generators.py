@@ -57,26 +57,120 @@ def _who(owner: str | None, what: str) -> str:
     return f"{owner}: {what}" if owner else what
 
 
-def _distinct_targets(counts: np.ndarray, n_choices: int, rng: np.random.Generator) -> np.ndarray:
-    """For each row r, ``counts[r]`` distinct integers in [0, n_choices), uniformly; rows concatenated, sorted."""
-    total = int(counts.sum())
-    rows = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    cols = rng.integers(0, n_choices, size=total, dtype=np.int64)
-    while True:
-        # sort by (row, col) and redraw the repeats until every row holds distinct values
-        key = rows * n_choices + cols
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        cols = cols[order]
-        dup = np.flatnonzero(key[1:] == key[:-1]) + 1
-        if dup.size == 0:
-            return cols
-        cols[dup] = rng.integers(0, n_choices, size=dup.size, dtype=np.int64)
+#: synapses per block of presynaptic rows drawn at once (a row is never split): bounds the temporaries of
+#: construction, and each block draws from a stream of its own, so blocks are drawn in parallel and again alike
+BLOCK_SYNAPSES = 1 << 20
 
 
-def _skip_self(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Map columns drawn from n-1 values onto [0, n) without the diagonal (shift c >= row by one)."""
-    return cols + (cols >= rows)
+def block_bounds(counts: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Row boundaries of the blocks (int64, starting at 0 and ending at ``counts.size``): a block ends with the
+    first row whose cumulative count reaches the next multiple of ``size`` (default :data:`BLOCK_SYNAPSES`)."""
+    size = BLOCK_SYNAPSES if size is None else size
+    ends = np.cumsum(counts)
+    total = int(ends[-1]) if ends.size else 0
+    cuts = np.searchsorted(ends, np.arange(size, total, size, dtype=np.int64)) + 1
+    return np.unique(np.concatenate([[0], cuts, [counts.size]]).astype(np.int64))
+
+
+class RowDraw:
+    """The synapses of a connector, drawn block by block of presynaptic rows.
+
+    ``counts`` (synapses per presynaptic neuron, int64) is drawn first, from the caller's generator; block ``k``
+    (rows ``bounds[k]:bounds[k + 1]``) then draws its targets, and whatever else is drawn for its synapses
+    afterwards (weights), from that generator's state jumped ``k`` times (``bit_generator.jumped``), and the
+    caller's generator moves past all blocks. So a block draws the same values whenever and on whichever thread
+    it is drawn. ``columns(lo, hi, counts, rng)`` returns the int32 targets of rows ``lo..hi``, each row sorted.
+    """
+
+    def __init__(self, counts: np.ndarray, rng: np.random.Generator, columns, csr: CSR | None = None):
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.bounds = block_bounds(self.counts)
+        self.rowptr = np.zeros(self.counts.size + 1, dtype=np.int64)
+        np.cumsum(self.counts, out=self.rowptr[1:])
+        self.csr = csr  # the whole connectivity, where the connector builds it at once (FromList, AllToAll, ...)
+        self._columns = columns
+        self._base = rng.bit_generator.jumped(0)
+        rng.bit_generator.state = self._base.jumped(self.n_blocks).state
+
+    @property
+    def n_blocks(self) -> int:
+        return self.bounds.size - 1
+
+    @property
+    def nnz(self) -> int:
+        return int(self.rowptr[-1])
+
+    def rng(self, k: int) -> np.random.Generator:
+        """A fresh generator of block ``k``'s stream."""
+        return np.random.Generator(self._base.jumped(k))
+
+    def block(self, k: int) -> tuple[np.ndarray, np.random.Generator]:
+        """Targets of block ``k`` and its generator, positioned after them."""
+        lo, hi = int(self.bounds[k]), int(self.bounds[k + 1])
+        rng = self.rng(k)
+        return self._columns(lo, hi, self.counts[lo:hi], rng), rng
+
+    def to_csr(self, n_pre: int, n_post: int) -> CSR:
+        if self.csr is not None:
+            return self.csr
+        col = np.empty(self.nnz, dtype=np.int32)
+        for k in range(self.n_blocks):
+            col[self.rowptr[self.bounds[k]]:self.rowptr[self.bounds[k + 1]]] = self.block(k)[0]
+        return CSR(n_pre, n_post, self.rowptr, col)
+
+
+def _block_ptr(counts: np.ndarray) -> np.ndarray:
+    ptr = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr
+
+
+def _iid_columns(counts: np.ndarray, n_choices: int, rng: np.random.Generator) -> np.ndarray:
+    """For each row r, ``counts[r]`` independent uniform integers of [0, n_choices) (int32), each row sorted."""
+    from . import _kernels
+
+    cols = rng.integers(0, max(n_choices, 1), size=int(counts.sum()), dtype=np.int32)
+    _kernels.sort_rows(cols, _block_ptr(counts), np.arange(counts.size), n_choices)
+    return cols
+
+
+def _distinct_columns(counts: np.ndarray, n_choices: int, rng: np.random.Generator) -> np.ndarray:
+    """For each row r, a uniformly random set of ``counts[r]`` distinct integers of [0, n_choices) (int32), sorted.
+
+    Each row draws the smaller of its set and the set's complement: values with replacement, then the repeats
+    again until the row holds distinct values (the procedure treats every value alike, so the set is uniform);
+    a drawn complement is then inverted."""
+    from . import _kernels
+
+    small = np.minimum(counts, n_choices - counts)
+    ptr = _block_ptr(small)
+    cols = rng.integers(0, max(n_choices, 1), size=int(ptr[-1]), dtype=np.int32)
+    rows = np.arange(counts.size)
+    while rows.size:
+        _kernels.sort_rows(cols, ptr, rows, n_choices)
+        again = _kernels.repeats(cols, ptr)
+        cols[again] = rng.integers(0, max(n_choices, 1), size=again.size, dtype=np.int32)
+        rows = np.unique(np.searchsorted(ptr, again, side="right") - 1)
+    if np.array_equal(small, counts):
+        return cols
+    out = np.empty(int(counts.sum()), dtype=np.int32)
+    _kernels.complement_rows(cols, ptr, counts, n_choices, out)
+    return out
+
+
+def _row_columns(distinct: bool, n_choices: int, skip: bool):
+    """``columns(lo, hi, counts, rng)`` of a :class:`RowDraw` whose rows draw uniform targets among ``n_choices``
+    (distinct or independent); ``skip`` leaves out ``i -> i``."""
+
+    def columns(lo, hi, counts, rng):
+        from . import _kernels
+
+        cols = (_distinct_columns if distinct else _iid_columns)(counts, n_choices, rng)
+        if skip:
+            _kernels.skip_self(cols, _block_ptr(counts), lo)
+        return cols
+
+    return columns
 
 
 class Connector(abc.ABC):
@@ -84,6 +178,16 @@ class Connector(abc.ABC):
 
     @abc.abstractmethod
     def build(self, n_pre: int, n_post: int, rng: np.random.Generator, same_population: bool) -> CSR: ...
+
+    #: whether :meth:`draw` draws block by block of rows (else it builds the whole CSR, with its temporaries)
+    by_rows = False
+
+    def draw(self, n_pre: int, n_post: int, rng: np.random.Generator, same_population: bool) -> RowDraw:
+        """The synapses as a :class:`RowDraw` (blocks of rows drawn on demand); connectors that draw row by row
+        override it, the others build the whole CSR here."""
+        csr = self.build(n_pre, n_post, rng, same_population)
+        return RowDraw(np.diff(csr.rowptr), rng, lambda lo, hi, counts, _: csr.col[csr.rowptr[lo]:csr.rowptr[hi]],
+                       csr)
 
     def check(self, n_pre: int, n_post: int, same_population: bool, owner: str | None = None) -> None:
         """Refuse population sizes this connector cannot serve (called when a projection is made, before
@@ -109,6 +213,10 @@ class Connector(abc.ABC):
         return same_population and not getattr(self, "allow_self", True)
 
 
+#: above this probability FixedProb draws a Bernoulli mask per block of rows instead of rejection sampling
+DENSE_P = 0.25
+
+
 @dataclass(frozen=True)
 class FixedProb(Connector):
     """Every (pre, post) pair is connected independently with probability ``p``."""
@@ -123,20 +231,24 @@ class FixedProb(Connector):
     def expected_synapses(self, n_pre, n_post, same_population):
         return self.p * n_pre * (n_post - self._skip(same_population))
 
+    @property
+    def by_rows(self):
+        return self.p <= DENSE_P
+
     def build(self, n_pre, n_post, rng, same_population):
-        skip = self._skip(same_population)
-        if self.p > 0.25:
+        if self.p > DENSE_P:
             # dense regime: a Bernoulli mask per block of rows is cheaper than rejection sampling
-            return self._dense(n_pre, n_post, rng, skip)
+            return self._dense(n_pre, n_post, rng, self._skip(same_population))
+        return self.draw(n_pre, n_post, rng, same_population).to_csr(n_pre, n_post)
+
+    def draw(self, n_pre, n_post, rng, same_population):
+        """Binomial(n_choices, p) targets per row, then that many distinct targets, uniformly."""
+        if self.p > DENSE_P:
+            return super().draw(n_pre, n_post, rng, same_population)
+        skip = self._skip(same_population)
         n_choices = n_post - 1 if skip else n_post
         counts = rng.binomial(n_choices, self.p, size=n_pre).astype(np.int64)
-        cols = _distinct_targets(counts, n_choices, rng)
-        rows = np.repeat(np.arange(n_pre, dtype=np.int64), counts)
-        if skip:
-            cols = _skip_self(rows, cols)
-        rowptr = np.zeros(n_pre + 1, dtype=np.int64)
-        np.cumsum(counts, out=rowptr[1:])
-        return CSR(n_pre, n_post, rowptr, cols.astype(np.int32))
+        return RowDraw(counts, rng, _row_columns(True, n_choices, skip))
 
     def _dense(self, n_pre, n_post, rng, skip):
         block = max(1, 4_000_000 // max(n_post, 1))
@@ -172,6 +284,7 @@ class FixedOutDegree(Connector):
 
     k: int
     allow_self: bool = True
+    by_rows = True
 
     def __post_init__(self):
         _degree_fields(self)
@@ -183,15 +296,12 @@ class FixedOutDegree(Connector):
         return float(self.k) * n_pre
 
     def build(self, n_pre, n_post, rng, same_population):
+        return self.draw(n_pre, n_post, rng, same_population).to_csr(n_pre, n_post)
+
+    def draw(self, n_pre, n_post, rng, same_population):
         self.check(n_pre, n_post, same_population)
         skip = self._skip(same_population)
-        n_choices = n_post - 1 if skip else n_post
-        counts = np.full(n_pre, self.k, dtype=np.int64)
-        cols = _distinct_targets(counts, n_choices, rng)
-        if skip:
-            cols = _skip_self(np.repeat(np.arange(n_pre, dtype=np.int64), counts), cols)
-        rowptr = np.arange(n_pre + 1, dtype=np.int64) * self.k
-        return CSR(n_pre, n_post, rowptr, cols.astype(np.int32))
+        return RowDraw(np.full(n_pre, self.k, dtype=np.int64), rng, _row_columns(True, n_post - skip, skip))
 
 
 @dataclass(frozen=True)
@@ -216,22 +326,6 @@ class FixedInDegree(Connector):
         return CSR.from_coo(n_pre, n_post, transposed.col, transposed.rows())
 
 
-def _distinct_pairs(n: int, n_pairs: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` distinct integers of [0, n_pairs), a uniformly random subset, sorted (int64).
-
-    Draws with replacement and tops up the duplicates until ``n`` distinct values are held: the procedure treats
-    every value alike, so the subset is uniform. Beyond half of the pairs the complement is drawn instead (a
-    mask of ``n_pairs`` bytes, then at most twice the synapses), so the number of rounds stays small."""
-    if 2 * n > n_pairs:
-        keep = np.ones(n_pairs, dtype=bool)
-        keep[_distinct_pairs(n_pairs - n, n_pairs, rng)] = False
-        return np.flatnonzero(keep)
-    pairs = np.unique(rng.integers(0, n_pairs, size=n, dtype=np.int64))
-    while pairs.size < n:
-        pairs = np.unique(np.concatenate([pairs, rng.integers(0, n_pairs, size=n - pairs.size, dtype=np.int64)]))
-    return pairs
-
-
 @dataclass(frozen=True)
 class FixedTotalNumber(Connector):
     """Exactly ``n`` synapses drawn uniformly over all (pre, post) pairs (NEST's ``fixed_total_number`` rule).
@@ -239,11 +333,17 @@ class FixedTotalNumber(Connector):
     With ``multapses=True`` the ``n`` synapses are ``n`` independent uniform draws of a pair, so the number of
     synapses of each pair follows the multinomial law Mult(n; 1/N, ..., 1/N) over the N pairs (N = n_pre n_post,
     or n_pre (n_post - 1) without self-connections); with ``multapses=False`` they are a uniformly random set of
-    ``n`` distinct pairs, and ``n <= N`` is required. Synapses are stored sorted by (pre, post)."""
+    ``n`` distinct pairs, and ``n <= N`` is required. Synapses are stored sorted by (pre, post).
+
+    Drawn row by row: the synapses per presynaptic neuron first, Multinomial(n; 1/n_pre, ...) with multapses
+    (the row of each of the ``n`` uniform pairs is uniform) or multivariate hypergeometric without (``n`` of the
+    N pairs, ``N / n_pre`` in each row, drawn without replacement); then each row's targets, uniform (and
+    distinct without multapses) given its count. This is the same law as drawing the ``n`` pairs at once."""
 
     n: int
     allow_self: bool = True
     multapses: bool = True
+    by_rows = True
 
     def __post_init__(self):
         object.__setattr__(self, "n", validate.integer(self.n, "n", owner="FixedTotalNumber", low=0))
@@ -268,21 +368,19 @@ class FixedTotalNumber(Connector):
         return float(self.n)
 
     def build(self, n_pre, n_post, rng, same_population):
+        return self.draw(n_pre, n_post, rng, same_population).to_csr(n_pre, n_post)
+
+    def draw(self, n_pre, n_post, rng, same_population):
         self.check(n_pre, n_post, same_population)
-        n_choices = n_post - self._skip(same_population)
-        n_pairs = n_pre * n_choices
-        if self.multapses:
-            pairs = np.sort(rng.integers(0, max(n_pairs, 1), size=self.n, dtype=np.int64))
+        skip = self._skip(same_population)
+        n_choices = n_post - skip
+        if self.n == 0 or n_pre == 0:
+            counts = np.zeros(n_pre, dtype=np.int64)
+        elif self.multapses:
+            counts = rng.multinomial(self.n, np.full(n_pre, 1.0 / n_pre))
         else:
-            pairs = _distinct_pairs(self.n, n_pairs, rng)
-        # pairs are sorted, so rows are found by searching the first pair of each row
-        rowptr = np.searchsorted(pairs, np.arange(n_pre + 1, dtype=np.int64) * n_choices)
-        rows = np.repeat(np.arange(n_pre, dtype=np.int64), np.diff(rowptr))
-        cols = pairs - rows * n_choices
-        del pairs
-        if self._skip(same_population):
-            cols = _skip_self(rows, cols)
-        return CSR(n_pre, n_post, rowptr.astype(np.int64, copy=False), cols.astype(np.int32))
+            counts = rng.multivariate_hypergeometric(np.full(n_pre, n_choices, dtype=np.int64), self.n)
+        return RowDraw(counts, rng, _row_columns(not self.multapses, n_choices, skip))
 
 
 @dataclass(frozen=True)
@@ -314,13 +412,14 @@ class AllToAll(Connector):
         return float(n_pre) * (n_post - self._skip(same_population))
 
     def build(self, n_pre, n_post, rng, same_population):
-        skip = self._skip(same_population)
-        cols = np.tile(np.arange(n_post, dtype=np.int64), n_pre)
-        rows = np.repeat(np.arange(n_pre, dtype=np.int64), n_post)
-        if skip:
-            keep = cols != rows
-            rows, cols = rows[keep], cols[keep]
-        return CSR.from_coo(n_pre, n_post, rows, cols)
+        from . import _kernels
+
+        n_choices = n_post - self._skip(same_population)
+        cols = np.tile(np.arange(n_choices, dtype=np.int32), n_pre)
+        rowptr = np.arange(n_pre + 1, dtype=np.int64) * n_choices
+        if n_choices < n_post:
+            _kernels.skip_self(cols, rowptr, 0)
+        return CSR(n_pre, n_post, rowptr, cols)
 
 
 @dataclass(frozen=True, eq=False)

@@ -242,8 +242,13 @@ def make_feistel(xp):
     return halves, feistel, permute
 
 
+#: geometric gaps of a probability connector are drawn this many at a time (a loop that vectorizes)
+GAP_CHUNK = 64
+
+
 def make_procedural(xp):
-    """Return ``(targets, weight, delay)`` written against ``xp`` (see the module docstring).
+    """Return ``(targets, weight, delay, delays)`` written against a Numba namespace ``xp`` (see the module
+    docstring; the JAX engine has kernels of its own that draw the same numbers).
 
     - ``targets(seed, stream, i, kind, value, n, noself, cum, cum_lo, out) -> count`` writes the *counters*
       of the synapses of presynaptic neuron ``i`` into ``out``: for a probability or out-degree the target
@@ -251,27 +256,39 @@ def make_procedural(xp):
       ``q // k`` (unsorted, repeats possible), using the prefix sums ``cum[cum_lo:]``; ``noself`` >= 0
       excludes that target;
     - ``weight(seed, stream, i, counter, kind, a, b)``;
-    - ``delay(seed, stream, i, counter, mean, std, limit)``: delay in steps (``std`` = 0: ``mean`` rounded).
+    - ``delay(seed, stream, i, counter, mean, std, limit)``: delay in steps (``std`` = 0: ``mean`` rounded);
+    - ``delays(seed, stream, i, counters, m, mean, std, limit, out)``: ``out[c]`` = ``delay`` of ``counters[c]``
+      for ``c < m`` (``std`` > 0).
+
+    ``targets`` and ``delays`` are compiled apart (``xp.kernel``): the gaps of a probability are drawn
+    :data:`GAP_CHUNK` at a time into ``out`` ahead of the targets already written (each gap gives at most one
+    target, so no gap is overwritten before it is read), and that loop, like the one of ``delays``, vectorizes.
     """
     uniform, normal = make_random(xp)
     halves, _, permute = make_feistel(xp)
+    log = getattr(xp, "inlined", xp).log
     two24 = 16777216.0
 
-    @xp.inline
+    @xp.kernel
     def targets(seed, stream, i, kind, value, n, noself, cum, cum_lo, out):
         choices = n - 1 if noself >= 0 else n
         count = 0
         if kind == CONN_PROB:
             c = 0
             t = 0
-            while True:
-                t += xp.floor(xp.log(1.0 - uniform(seed, stream, i, c)) / value)
-                c += 1
-                if t >= choices:
-                    break
-                out[count] = t + 1 if (noself >= 0 and t >= noself) else t
-                count += 1
-                t += 1
+            while t < choices and count < out.shape[0]:
+                room = min(GAP_CHUNK, out.shape[0] - count)
+                gaps = out[count:count + room]
+                for j in range(room):
+                    gaps[j] = int(xp.floor(log(1.0 - uniform(seed, stream, i, c + j)) / value))
+                c += room
+                for j in range(room):
+                    t += gaps[j]
+                    if t >= choices:
+                        break
+                    out[count] = t + 1 if (noself >= 0 and t >= noself) else t
+                    count += 1
+                    t += 1
         elif kind == CONN_OUT_DEGREE:
             k = int(value)
             for t in range(choices):
@@ -315,7 +332,13 @@ def make_procedural(xp):
         z = xp.maximum(-JITTER_TRUNCATION, xp.minimum(JITTER_TRUNCATION, normal(seed, stream + 2, i, counter)))
         return xp.maximum(0, xp.minimum(limit, xp.floor(mean + std * z + 0.5)))
 
-    return targets, weight, delay
+    @xp.kernel
+    def delays(seed, stream, i, counters, m, mean, std, limit, out):
+        ids, days = counters[:m], out[:m]
+        for c in range(m):
+            days[c] = int(delay(seed, stream, i, ids[c], mean, std, limit))
+
+    return targets, weight, delay, delays
 
 
 
@@ -360,7 +383,7 @@ def _block_kernel():
 
     from ..engines.numba import mathlib
 
-    targets, weight, delay = make_procedural(mathlib)
+    targets, weight, delay, _ = make_procedural(mathlib)
 
     @numba.njit(cache=True)
     def block(n_pre, n_post, seed, stream, kind, value, noself, cum, cum_lo, max_row, w_kind, w_a, w_b, d_mean,

@@ -79,7 +79,11 @@ class Uniform(Initializer):
             raise ModelDefinitionError(f"Uniform: high ({self.high:g}) must be >= low ({self.low:g})")
 
     def __call__(self, n, rng):
-        return rng.uniform(self.low, self.high, n)
+        # the values of rng.uniform(low, high, n) (low + (high - low) u), without its broadcasting machinery
+        x = rng.random(n)
+        x *= self.high - self.low
+        x += self.low
+        return x
 
 
 @dataclass(frozen=True)

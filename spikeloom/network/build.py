@@ -19,23 +19,29 @@ receive its arrays as arguments, so new weights, sizes or inputs reuse the compi
 from __future__ import annotations
 
 import hashlib
+import os
 import warnings
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
 from .._errors import ModelDefinitionError, UnknownKeyError
+from ..connectivity.generators import BLOCK_SYNAPSES
 from ..core import validate
 from ..core.initializers import Constant, Normal, Uniform, draw
 from ..neurons._base import AbstractNeuron
 from .network import Network
 from .operators import build_custom, build_procedural
+from .poisson_plan import build_poisson_group
 from .projection import Z_MAX, Projection
 
-#: bytes per stored synapse held while a plan is built (its CSR column, weight and read offset, then the
-#: merged column and weight) and the temporaries of building the largest projection (sorting keys, orders)
-SYNAPSE_BYTES, SYNAPSE_TEMP_BYTES = 28, 48
+#: bytes per stored synapse of the plan (int32 target, weight up to float64), and per synapse of the temporaries
+#: of drawing one (targets, weights, delays, steps; blocks of rows in flight, or a whole connector that builds
+#: its CSR at once, with its sorting keys)
+SYNAPSE_BYTES, SYNAPSE_TEMP_BYTES = 12, 48
 
 
 def stable_seed(seed: int, name: str) -> list[int]:
@@ -73,20 +79,21 @@ class ProjectionGroup:
     seg_params: dict[str, np.ndarray]  # synapse constants and output parameters, one value per segment
     state: dict[str, np.ndarray]  # synapse state per slot
     offsets: np.ndarray  # read offset of each CSR bucket (steps)
-    rowptr: np.ndarray  # (n_buckets, n_pre + 1), int64, into col
+    rowptr: np.ndarray  # (n_pre, n_buckets + 1) int64: row (bucket b, pre i) is col[rowptr[i, b]:rowptr[i, b + 1]]
     col: np.ndarray  # target slot of each synapse, int32
     weight: np.ndarray | float
     projections: dict[str, tuple[int, int]] = field(default_factory=dict)  # name -> (segment, n_synapses)
     # stored projections: name -> (pre population, w_scale folded into its weights, read lag), to read them back
     sources: dict[str, tuple[str, float, int]] = field(default_factory=dict)
-    operator: object = None  # operators.ProceduralBlocks | operators.CustomOperator; None: CSR above
+    # operators.ProceduralBlocks | operators.CustomOperator | poisson_plan.PoissonSources; None: CSR above
+    operator: object = None
 
     @property
     def kind(self) -> str:
-        """The schedule operation that delivers this group: "projections", "procedural" or "custom"."""
+        """The schedule operation that delivers this group: "projections", "procedural", "custom" or "poisson"."""
         if self.operator is None:
             return "projections"
-        return "custom" if hasattr(self.operator, "params") else "procedural"
+        return getattr(self.operator, "kind", None) or ("custom" if hasattr(self.operator, "params") else "procedural")
 
     @property
     def n_synapses(self) -> int:
@@ -255,7 +262,7 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
             raise ModelDefinitionError(f"projection {proj.name!r}: {type(proj.synapse).__name__} delivers into the "
                                        f"post-synaptic variable {proj.synapse.spike_target!r}, which "
                                        f"{type(proj.post).__name__} does not have")
-        if proj.synapse.in_post and proj.storage != "projections":
+        if proj.synapse.in_post and proj.storage not in ("projections", "poisson"):
             raise ModelDefinitionError(f"projection {proj.name!r}: {type(proj.synapse).__name__} delivers into the "
                                        "post-synaptic neurons and needs stored connectivity")
         key = (pop_index[proj.pre.name][0], pop_index[proj.post.name][0], type(proj.synapse), type(proj.output),
@@ -265,11 +272,14 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
     proj_index: dict[str, int] = {}
     run_to_pgroups: dict[int, list[int]] = {}
     volleys: dict[str, list[tuple[str, np.ndarray, float]]] = {}
-    for (pre_g, post_g, syn_t, out_t, run, _, _), members in pkey_members.items():
+    for (pre_g, post_g, syn_t, out_t, run, storage, _), members in pkey_members.items():
         pgi = len(pgroups)
         run_to_pgroups.setdefault(run, []).append(pgi)
-        pgroups.append(_build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag,
-                                               dt, seed, dtype, volleys))
+        if storage == "poisson":
+            pgroups.append(build_poisson_group(members, post_g, pop_index, dt, dtype))
+        else:
+            pgroups.append(_build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index,
+                                                   proj_lag, dt, seed, dtype, volleys))
         for p in members:
             proj_index[p.name] = pgi
     for post_name, parts in volleys.items():
@@ -312,14 +322,6 @@ def _segments(members, pop_index, syn_t, dt, dtype):
     return proj_seg, seg_post_lo, seg_n_arr, seg_slot_lo, seg_params, seg_values
 
 
-def _synapse_offsets(proj, csr, dt, lag, seed) -> np.ndarray:
-    """Read offset (steps) of every synapse of a stored projection; random delays come from a stream of their
-    own, so they leave the connectivity and weights drawn for the same seed unchanged."""
-    steps = proj.delay_steps(csr, dt, np.random.default_rng(stable_seed(seed, "delay:" + proj.name)))
-    steps += lag
-    return steps
-
-
 def stored_connections(plan: Plan, name: str) -> Connections:
     """Weights and delays of stored projection ``name`` read back from the plan's CSR per read offset (see
     :class:`Connections`); procedural projections are generated by :func:`~spikeloom.materialize`, operators
@@ -337,19 +339,22 @@ def stored_connections(plan: Plan, name: str) -> Connections:
     if pg.kind == "custom":
         raise ModelDefinitionError(f"connections({name!r}): an EventOperator projection stores no synapses; its "
                                    "connectivity is the user's operator")
+    if pg.kind == "poisson":
+        raise ModelDefinitionError(f"connections({name!r}): a Poisson input has no synapses; its counts are drawn "
+                                   "at every step")
     seg, n_syn = pg.projections[name]
     pre, w_scale, lag = pg.sources[name]
     _, plo, phi, _ = plan.pop_index[pre]
     lo = int(pg.seg_post_lo[seg] if pg.synapse.in_post else pg.seg_slot_lo[seg])
     hi = lo + int(pg.seg_n[seg])
-    # every (bucket, presynaptic neuron) cell of the pre population, bucket-major, and the positions it holds
+    # every (presynaptic neuron, bucket) cell of the pre population, in the plan's order, and the positions it holds
     n_rows, n_buckets = phi - plo, pg.offsets.size
-    starts = pg.rowptr[:, plo:phi].ravel()
-    counts = pg.rowptr[:, plo + 1:phi + 1].ravel() - starts
+    starts = pg.rowptr[plo:phi, :-1].ravel()
+    counts = pg.rowptr[plo:phi, 1:].ravel() - starts
     before = np.cumsum(counts) - counts
     pos = np.repeat(starts - before, counts) + np.arange(int(counts.sum()))
-    rows = np.repeat(np.tile(np.arange(n_rows), n_buckets), counts)
-    bucket = np.repeat(np.repeat(np.arange(n_buckets), n_rows), counts)
+    rows = np.repeat(np.repeat(np.arange(n_rows), n_buckets), counts)
+    bucket = np.repeat(np.tile(np.arange(n_buckets), n_rows), counts)
     mine = (pg.col[pos] >= lo) & (pg.col[pos] < hi)
     if int(mine.sum()) != n_syn:
         others = sorted(p for p, (s, _) in pg.projections.items() if p != name and s == seg and pg.sources[p][0] == pre)
@@ -376,8 +381,11 @@ def _check_synapse_memory(projections: list[Projection]) -> None:
         return
     biggest = max(sizes, key=sizes.get)
     total = sum(sizes.values())
+    # connectors drawn by rows hold a few blocks per thread at a time; the others build their whole CSR
+    temp = max([min(sizes[p.name], 2 * _threads() * BLOCK_SYNAPSES) if p.conn.by_rows else sizes[p.name]
+                for p in projections if p.name in sizes])
     others = f" of {total:.3g} stored in all" if len(sizes) > 1 else ""
-    validate.memory(SYNAPSE_BYTES * total + SYNAPSE_TEMP_BYTES * sizes[biggest],
+    validate.memory(SYNAPSE_BYTES * total + SYNAPSE_TEMP_BYTES * temp,
                     f"projection {biggest!r} ({sizes[biggest]:.3g} synapses{others})",
                     fix="use fewer neurons or synapses, or a procedural connector (ProceduralProb, ...), which "
                         "stores none")
@@ -394,16 +402,15 @@ def _largest_weight(weight) -> float:
     return abs(float(weight))
 
 
-def _volley(proj: Projection, csr=None, w=None) -> np.ndarray:
+def _volley(proj: Projection, cols=None, w=None) -> np.ndarray:
     """Conductance (nS) each post-synaptic neuron of ``proj`` receives when all its inputs spike in one step:
-    the sum of |w| over its synapses (stored), or the expected in-degree times the largest |w| (procedural)."""
+    the sum of |w| over the synapses of targets ``cols`` (stored; ``w`` one number or one per synapse), or the
+    expected in-degree times the largest |w| (procedural, ``cols`` None)."""
     n = proj.post.n
-    if csr is None:
+    if cols is None:
         fan_in = proj.conn.expected_synapses(proj.pre.n, n) / n
         return np.full(n, fan_in * _largest_weight(proj.weight))
-    if np.ndim(w) == 0:
-        return np.bincount(csr.col, minlength=n) * abs(float(w))
-    return np.bincount(csr.col, weights=np.abs(w), minlength=n)
+    return np.bincount(cols, weights=np.broadcast_to(np.abs(w), cols.shape), minlength=n)
 
 
 def _check_conductance(pop: AbstractNeuron, parts: list[tuple[str, np.ndarray, float]], dt: float) -> None:
@@ -456,7 +463,7 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
                                                                      n_pre, pop_index, proj_lag, dt, seed, dtype,
                                                                      volleys)
     else:
-        col, weight, rowptr, sources = np.zeros(0, np.int32), 0.0, np.zeros((0, n_pre + 1), np.int64), {}
+        col, weight, rowptr, sources = np.zeros(0, np.int32), 0.0, np.zeros((n_pre, 1), np.int64), {}
         projections = {p.name: (seg, 0) for p, seg in zip(members, proj_seg)}
         pop_base = pop_index[groups[pre_g].pops[0][0]][3]
         rows = [(p, pop_index[p.pre.name][1], pop_index[p.pre.name][3] - pop_base, int(seg_slot_lo[seg]),
@@ -492,51 +499,129 @@ def _note_volley(volleys: dict, proj: Projection, csr=None, w=None) -> None:
         volleys.setdefault(proj.post.name, []).append((proj.name, _volley(proj, csr, w), single))
 
 
+def _threads() -> int:
+    """Threads that construction may use: the cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _in_parallel(task, n: int, consume=None) -> None:
+    """``consume(k, task(k))`` for ``k < n``: the tasks on a few threads (numpy's draws and the construction
+    kernels release the GIL), at most one per thread in flight so that few blocks are held at once, results
+    consumed on the calling thread in the order of ``k``."""
+    workers = min(_threads(), n)
+    if workers <= 1:
+        for k in range(n):
+            result = task(k)
+            if consume is not None:
+                consume(k, result)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        pending = deque()
+        for k in range(n):
+            pending.append(pool.submit(task, k))
+            if len(pending) >= workers:
+                result = pending.popleft().result()
+                if consume is not None:
+                    consume(k - workers + 1, result)
+        base = n - len(pending)
+        for i, future in enumerate(pending):
+            result = future.result()
+            if consume is not None:
+                consume(base + i, result)
+
+
+def _offset_counts(draws, n_pre: int) -> np.ndarray:
+    """Synapses of every (read offset, presynaptic row) cell, shape (largest offset + 1, n_pre): the first pass
+    of the counting sort, from the rows' counts and the delays alone."""
+    from ..connectivity import _kernels
+
+    cells = np.zeros((1, n_pre), dtype=np.int64)
+
+    def reach(offset: int) -> None:
+        nonlocal cells
+        if offset >= cells.shape[0]:
+            cells = np.concatenate([cells, np.zeros((offset + 1 - cells.shape[0], n_pre), np.int64)])
+
+    for _, draw, pre_lo, lag, _ in draws:
+        counts, bounds = draw.rows.counts, draw.rows.bounds
+        if draw.step is not None:  # one delay: whole rows at once
+            reach(draw.step + lag)
+            cells[draw.step + lag, pre_lo:pre_lo + counts.size] += counts
+            continue
+
+        def count(k, steps, counts=counts, bounds=bounds, pre_lo=pre_lo, lag=lag):
+            if steps.size:
+                reach(int(steps.max()) + lag)
+                _kernels.count_cells(counts[bounds[k]:bounds[k + 1]], pre_lo + bounds[k], steps, lag, cells)
+
+        _in_parallel(draw.steps, draw.n_blocks, count)
+    return cells
+
+
 def _stored_synapses(members, proj_seg, seg_values, seg_slot_lo, n_pre, pop_index, proj_lag, dt, seed, dtype,
                      volleys):
-    """CSR per read offset of stored projections; rows are presynaptic indices in the pre group's index space."""
-    per_proj = []
-    scalar_weights = set()
+    """CSR per read offset of stored projections; rows are presynaptic indices in the pre group's index space.
+
+    A counting sort by (row, read offset) in two passes over every projection's blocks of rows, drawn on a few
+    threads, each block from random streams of its own (:class:`~spikeloom.network.projection.SynapseDraw`):
+    the first pass counts the synapses of every cell from the delays alone; the second draws each block again
+    (the same values) and places its targets and weights, cast to the run's type, at the next free places of
+    their cells. Within a cell synapses keep the order of the projections, then their CSR order. Besides the
+    plan's arrays only a few blocks and the (offset, row) tables are held."""
+    from ..connectivity import _kernels
+
+    draws = []
     for proj, seg in zip(members, proj_seg):
-        csr, w = proj.build_connectivity(np.random.default_rng(stable_seed(seed, "conn:" + proj.name)))
-        _note_volley(volleys, proj, csr, w)
-        scale = float(seg_values[seg].get("w_scale", 1.0))
-        _, pre_lo, _, _ = pop_index[proj.pre.name]
-        offset = _synapse_offsets(proj, csr, dt, proj_lag[proj.name], seed)
-        w = w * scale if np.ndim(w) == 0 else np.asarray(w) * scale
-        per_proj.append((proj, csr, w, pre_lo, seg_slot_lo[seg], offset, seg))
-        if np.ndim(w) == 0:
-            scalar_weights.add(w)
-    homogeneous = len(scalar_weights) == 1 and all(np.ndim(p[2]) == 0 for p in per_proj)
-    offsets = np.unique(np.concatenate([p[5] for p in per_proj] + [np.zeros(0, np.int64)]))
+        draw = proj.draw_synapses(np.random.default_rng(stable_seed(seed, "conn:" + proj.name)),
+                                  np.random.default_rng(stable_seed(seed, "delay:" + proj.name)), dt)
+        draws.append((proj, draw, pop_index[proj.pre.name][1], proj_lag[proj.name], seg))
+    cells = _offset_counts(draws, n_pre)
+    offsets = np.flatnonzero(cells.any(axis=1))
     if offsets.size == 0:  # no synapse at all: one bucket, at the lag, keeps the group's layout regular
         offsets = np.asarray(sorted({proj_lag[p.name] for p in members}), np.int64)
-    counts = np.zeros((offsets.size, n_pre), dtype=np.int64)
-    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
-        np.add.at(counts, (np.searchsorted(offsets, offset), pre_lo + csr.rows()), 1)
+    bucket_of = np.full(max(cells.shape[0], int(offsets.max()) + 1), -1, dtype=np.int64)
+    bucket_of[offsets] = np.arange(offsets.size)
+    # pre-major cells: the rows of one presynaptic neuron lie together, bucket after bucket, so the rows a spike
+    # reads at consecutive steps are neighbours in memory (benchmarks/delivery.py: 1.2x faster delivery)
+    counts = np.ascontiguousarray(cells[offsets].T) if offsets.max() < cells.shape[0] else \
+        np.zeros((n_pre, offsets.size), np.int64)
+    del cells
     flat = np.zeros(counts.size + 1, dtype=np.int64)
     np.cumsum(counts.ravel(), out=flat[1:])
-    rowptr = np.empty((offsets.size, n_pre + 1), dtype=np.int64)
-    rowptr[:, :-1] = flat[:-1].reshape(offsets.size, n_pre)
-    rowptr[:, -1] = flat[1:].reshape(offsets.size, n_pre)[:, -1] if n_pre else 0
-    nnz = int(flat[-1])
-    col = np.empty(nnz, dtype=np.int32)
-    weight = None if homogeneous else np.empty(nnz, dtype=dtype)
-    fill = rowptr[:, :-1].copy()  # next free position of every (bucket, row)
+    del counts
+    rowptr = np.empty((n_pre, offsets.size + 1), dtype=np.int64)
+    rowptr[:, :-1] = flat[:-1].reshape(n_pre, offsets.size)
+    rowptr[:, -1] = flat[1:].reshape(n_pre, offsets.size)[:, -1]
+    del flat
+
+    scale = [float(seg_values[seg].get("w_scale", 1.0)) for _, _, _, _, seg in draws]
+    scalars = {d.weight * w_scale for (_, d, _, _, _), w_scale in zip(draws, scale) if d.weight is not None}
+    homogeneous = len(scalars) == 1 and all(d.weight is not None for _, d, _, _, _ in draws)
+    col = np.empty(int(rowptr[-1, -1]) if n_pre else 0, dtype=np.int32)
+    weight = np.empty(0 if homogeneous else col.size, dtype=dtype)
+    fill = rowptr[:, :-1].copy().T  # next free place of every (bucket, row)
+    no_weights = np.empty(0, dtype=np.float64)
     projections, sources = {}, {}
-    for proj, csr, w, pre_lo, slot_lo, offset, seg in per_proj:
-        # synapses keep their CSR order within each (bucket, row)
-        b = np.searchsorted(offsets, offset)
-        rows = pre_lo + csr.rows()
-        order = np.lexsort((np.arange(csr.nnz), rows, b))
-        key = b[order] * n_pre + rows[order]
-        first = np.searchsorted(key, key)  # position of the first synapse of each (bucket, row) in this order
-        dest = np.empty(csr.nnz, np.int64)
-        dest[order] = fill[b[order], rows[order]] + np.arange(csr.nnz) - first
-        col[dest] = (csr.col.astype(np.int64) + slot_lo).astype(np.int32)
-        if weight is not None:
-            weight[dest] = w
-        np.add.at(fill, (b, rows), 1)
-        projections[proj.name] = (seg, csr.nnz)
+    for (proj, draw, pre_lo, lag, seg), w_scale in zip(draws, scale):
+        volley = proj.conductance and type(proj.post).max_conductance is not None
+        rows, slot_lo = draw.rows, int(seg_slot_lo[seg])
+
+        def place(k, proj=proj, draw=draw, rows=rows, pre_lo=pre_lo, lag=lag, slot_lo=slot_lo, w_scale=w_scale, volley=volley):
+            cols, w = draw.synapses(k)
+            steps = np.array([draw.step], np.int64) if draw.step is not None else draw.steps(k)
+            lo, hi = rows.bounds[k], rows.bounds[k + 1]
+            _kernels.scatter(rows.counts[lo:hi], pre_lo + lo, cols, slot_lo, no_weights if w is None else w,
+                             draw.weight or 0.0, w_scale, steps, lag, bucket_of, fill, col, weight)
+            if volley:  # the synchronous-volley check of conductance inputs (_check_conductance)
+                w = draw.weight if w is None else w
+                return _volley(proj, cols, w), float(np.max(np.abs(w), initial=0.0))
+            return None
+
+        parts = []
+        _in_parallel(place, draw.n_blocks, lambda k, part: parts.append(part))
+        if volley:
+            volleys.setdefault(proj.post.name, []).append(
+                (proj.name, sum((p[0] for p in parts), np.zeros(proj.post.n)), max((p[1] for p in parts), default=0.0)))
+        projections[proj.name] = (seg, draw.nnz)
         sources[proj.name] = (proj.pre.name, float(seg_values[seg].get("w_scale", 1.0)), proj_lag[proj.name])
-    return offsets, rowptr, col, float(next(iter(scalar_weights))) if homogeneous else weight, projections, sources
+    return offsets, rowptr, col, float(next(iter(scalars))) if homogeneous else weight, projections, sources

@@ -26,6 +26,9 @@ from ..connectivity.procedural import JITTER_TRUNCATION, WEIGHT_CONST, projectio
 
 BLOCK_FIELDS = ("pre_lo", "slot_lo", "n_post", "kind", "value", "noself", "stream", "w_kind", "w_a", "w_b",
                 "d_mean", "d_std", "d_limit", "cum_lo")
+#: the Numba engine deals the blocks to this many parts by their first target slot (equal slot ranges); the
+#: parts add into disjoint slots and run on threads in a parallel run
+PROCEDURAL_PARTS = 8
 _INT_FIELDS = {"pre_lo", "slot_lo", "n_post", "kind", "noself", "stream", "w_kind", "d_limit", "cum_lo"}
 
 
@@ -46,10 +49,13 @@ class ProceduralBlocks:
         out = {f"b_{k}": v for k, v in self.blocks.items()}
         out["b_ptr"] = self.ptr
         out["b_pop_base"] = np.array([self.pop_base], np.int64)
-        out["scratch"] = np.zeros(max(self.max_row, 1), np.int64)
+        # one row of counters (and of delays) per part: the parts run on threads (engines/numba/codegen.py)
+        out["scratch"] = np.zeros((PROCEDURAL_PARTS, max(self.max_row, 1)), np.int64)
+        out["b_part"] = self.blocks["slot_lo"] * PROCEDURAL_PARTS // max(n_slots, 1)
         out["cum"] = self.cum
         if self.jitter_depth:
             out["dring"] = np.zeros((self.jitter_depth, n_slots), dtype)
+            out["dscratch"] = np.zeros((PROCEDURAL_PARTS, max(self.max_row, 1)), np.int64)
         return out
 
 

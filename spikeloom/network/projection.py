@@ -104,7 +104,11 @@ class DelayRule:
                     f"{owner}: delay {values[i]:g} ms of {synapse(i)} is {what} ({bad.size} of {values.size} "
                     "synapses); choose delay_rule=DelayRule(below_dt='redraw') (random laws) or 'clip'")
         if self.rounding == "nearest":
-            return np.floor(values / dt + 0.5).astype(np.int64)
+            from ..connectivity import _kernels
+
+            steps = np.empty(values.size, dtype=np.int64)
+            _kernels.nearest_steps(values, dt, steps)
+            return steps
         steps = np.round(values / dt)
         off = np.flatnonzero(np.abs(values / dt - steps) > 1e-6)
         if off.size:
@@ -125,10 +129,93 @@ def _redraw(values: np.ndarray, law: Initializer, low: float, rng: np.random.Gen
                                f"synapses still below after {REDRAW_ROUNDS} redraws); shift the law above dt")
 
 
-def _synapse_text(csr, i: int) -> str:
-    """Synapse ``i`` of ``csr`` as ``"synapse pre 3 -> post 7"``."""
-    row = int(np.searchsorted(csr.rowptr, i, side="right")) - 1
-    return f"synapse pre {row} -> post {int(csr.col[i])}"
+class SynapseDraw:
+    """The synapses of one stored projection, drawn block by block of presynaptic rows (the blocks of its
+    connector's :class:`~spikeloom.connectivity.generators.RowDraw`): block ``k``'s targets and weights come
+    from the connectivity stream jumped ``k`` times, its delays from the delay stream jumped ``k`` times, so
+    every call for a block returns the same values, from any thread.
+
+    ``weight`` is the weight of every synapse where one number serves all (else None: :meth:`synapses` gives
+    one per synapse); ``step`` likewise the delay in steps of every synapse (else None: :meth:`steps`)."""
+
+    def __init__(self, proj: "Projection", conn_rng: np.random.Generator, delay_rng: np.random.Generator,
+                 dt: float):
+        self.proj, self.dt = proj, dt
+        self.rows = proj.conn.draw(proj.pre.n, proj.post.n, conn_rng, proj.pre is proj.post)
+        self._delay_base = delay_rng.bit_generator.jumped(0)
+        self._whole: dict[str, np.ndarray] = {}  # values of functions of the indices, for the whole projection
+        w, d = proj.weight, proj.delay
+        self.weight = float(w) if w is not None and np.ndim(w) == 0 and not callable(w) else None
+        self.step = None
+        if np.ndim(d) == 0 and not isinstance(d, Initializer) and not callable(d):
+            self.step = int(proj.delay_rule.steps(np.array([d]), dt, proj.owner, lambda i: "every synapse")[0])
+        if isinstance(w, np.ndarray) and w.shape != (self.nnz,):
+            raise ModelDefinitionError(f"{proj.owner}: weight array has shape {w.shape}, the connectivity has "
+                                       f"{self.nnz} synapses")
+        if isinstance(d, np.ndarray) and d.shape != (self.nnz,):
+            raise ModelDefinitionError(f"{proj.owner}: {d.size} delays given for {self.nnz} synapses")
+
+    @property
+    def nnz(self) -> int:
+        return self.rows.nnz
+
+    @property
+    def n_blocks(self) -> int:
+        return self.rows.n_blocks
+
+    def span(self, k: int) -> tuple[int, int]:
+        """Synapses ``[a, b)`` of block ``k`` (in the projection's CSR order)."""
+        rp, bounds = self.rows.rowptr, self.rows.bounds
+        return int(rp[bounds[k]]), int(rp[bounds[k + 1]])
+
+    def synapses(self, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Targets (int32, index in post) and weights (float64 in the weight unit; None if :attr:`weight`) of the
+        synapses of block ``k``."""
+        cols, rng = self.rows.block(k)
+        proj, w = self.proj, self.proj.weight
+        a, b = self.span(k)
+        if self.weight is not None:
+            return cols, None
+        if w is None:
+            return cols, self.rows.csr.weight[a:b] * proj._conn_weight_scale
+        if isinstance(w, Initializer):
+            drawn = w(b - a, rng)
+            proj._check_sign(drawn, f"weight drawn from {w!r}")
+            return cols, drawn
+        if callable(w):
+            return cols, self._of_indices("weight", proj.weight_unit)[a:b]
+        return cols, w[a:b]
+
+    def steps(self, k: int) -> np.ndarray:
+        """Delay in whole steps (int64) of every synapse of block ``k``, by the projection's ``delay_rule``."""
+        proj, d = self.proj, self.proj.delay
+        a, b = self.span(k)
+        if self.step is not None:
+            return np.full(b - a, self.step, dtype=np.int64)
+        rng = np.random.Generator(self._delay_base.jumped(k))
+        if isinstance(d, Initializer):
+            values = d(b - a, rng)
+        elif callable(d):
+            values = self._of_indices("delay", "ms")[a:b].copy()
+        else:
+            values = np.array(d[a:b], dtype=np.float64)
+        return proj.delay_rule.steps(values, self.dt, proj.owner, lambda i: self._synapse_text(k, i), d, rng)
+
+    def _of_indices(self, name: str, unit: str | None) -> np.ndarray:
+        """One value per synapse from the user's function ``name`` of (pre_idx, post_idx), called once on the
+        whole projection (a function may depend on all synapses, e.g. normalize by the in-degree)."""
+        if name not in self._whole:
+            csr = self.rows.to_csr(self.proj.pre.n, self.proj.post.n)
+            self._whole[name] = self.proj._of_indices(getattr(self.proj, name), csr, name, unit)
+            if name == "weight":
+                self.proj._check_sign(self._whole[name], "weight function")
+        return self._whole[name]
+
+    def _synapse_text(self, k: int, i: int) -> str:
+        """Synapse ``i`` of block ``k`` as ``"synapse pre 3 -> post 7"``."""
+        a, _ = self.span(k)
+        row = int(np.searchsorted(self.rows.rowptr, a + i, side="right")) - 1
+        return f"synapse pre {row} -> post {int(self.rows.block(k)[0][i])}"
 
 
 class Projection:
@@ -335,23 +422,6 @@ class Projection:
                                        f"{self.delay!r} (they are never on the dt grid); use rounding='nearest'")
         return rule
 
-    def delay_steps(self, csr, dt: float, rng: np.random.Generator) -> np.ndarray:
-        """Delay of every synapse of ``csr`` in whole steps (int64, nnz), by :attr:`delay_rule`; random laws are
-        drawn from ``rng``."""
-        owner, d = self.owner, self.delay
-        if np.ndim(d) == 0 and not isinstance(d, Initializer) and not callable(d):
-            one = self.delay_rule.steps(np.array([d]), dt, owner, lambda i: "every synapse")
-            return np.full(csr.nnz, one[0], dtype=np.int64)
-        if isinstance(d, Initializer):
-            values = d(csr.nnz, rng)
-        elif callable(d):
-            values = self._of_indices(d, csr, "delay", "ms")
-        else:
-            if d.shape != (csr.nnz,):
-                raise ModelDefinitionError(f"{owner}: {d.size} delays given for {csr.nnz} synapses")
-            values = d.copy()
-        return self.delay_rule.steps(values, dt, owner, lambda i: _synapse_text(csr, i), d, rng)
-
     def _of_indices(self, fn, csr, name: str, unit: str | None) -> np.ndarray:
         """One value per synapse from a user function of (pre_idx, post_idx), checked (finite, unit, shape)."""
         values = fn(csr.rows(), csr.col.astype(np.int64))
@@ -379,23 +449,11 @@ class Projection:
             return "procedural"
         return "custom" if isinstance(self.conn, EventOperator) else "projections"
 
-    def build_connectivity(self, rng: np.random.Generator):
-        """Return (CSR, weights per synapse or scalar), weights in the weight unit."""
-        csr = self.conn.build(self.pre.n, self.post.n, rng, self.pre is self.post)
-        w = self.weight
-        if w is None:
-            return csr, csr.weight * self._conn_weight_scale
-        if isinstance(w, Initializer) or callable(w):
-            drawn = w(csr.nnz, rng) if isinstance(w, Initializer) else self._of_indices(w, csr, "weight",
-                                                                                         self.weight_unit)
-            self._check_sign(drawn, f"weight drawn from {w!r}" if isinstance(w, Initializer) else "weight function")
-            return csr, drawn
-        if np.ndim(w) == 0:
-            return csr, float(w)
-        if w.shape != (csr.nnz,):
-            raise ModelDefinitionError(f"projection {self.name!r}: weight array has shape {w.shape}, the connectivity "
-                                       f"has {csr.nnz} synapses")
-        return csr, w
+    def draw_synapses(self, conn_rng: np.random.Generator, delay_rng: np.random.Generator,
+                      dt: float) -> SynapseDraw:
+        """The stored synapses (targets, weights in the weight unit, delays in steps of ``dt``), drawn block by
+        block: connectivity and weights from ``conn_rng``, random delays from ``delay_rng``."""
+        return SynapseDraw(self, conn_rng, delay_rng, dt)
 
     def __call__(self):
         """Inside a network's ``update``: deliver this projection's spikes now."""

@@ -42,6 +42,7 @@ from ...network.build import Plan
 from ...neurons._base import argnames
 from ..elementary import make_elementary
 from .mathlib import make_xp
+from .poisson import PoissonKernels
 from .procedural import OperatorKernels
 
 #: firing rate (Hz) for which the delivery buffer is sized: a step with more spikes takes more passes
@@ -158,11 +159,12 @@ class JaxLayout:
     states: list[tuple[str, np.ndarray]] = field(default_factory=list)
 
 
-def _ell(rowptr: np.ndarray, col: np.ndarray, weight, pad: int, dtype):
-    """Padded fan-out rows (n_pre, width) of one CSR bucket; padding targets slot ``pad`` (dropped)."""
-    counts = np.diff(rowptr)
+def _ell(starts: np.ndarray, ends: np.ndarray, col: np.ndarray, weight, pad: int, dtype):
+    """Padded fan-out rows (n_pre, width) of one bucket, row ``i`` being ``col[starts[i]:ends[i]]``; padding
+    targets slot ``pad`` (dropped)."""
+    counts = ends - starts
     width = max(int(counts.max()) if counts.size else 0, 1)
-    pos = rowptr[:-1, None] + np.arange(width)[None, :]
+    pos = starts[:, None] + np.arange(width)[None, :]
     valid = np.arange(width)[None, :] < counts[:, None]
     safe = np.clip(pos, 0, max(col.size - 1, 0))
     cols = np.where(valid, col[safe] if col.size else pad, pad).astype(np.int32)
@@ -191,6 +193,7 @@ class JaxProgram:
         self.bitmap_groups = [gi for gi in layout.spike_groups if plan.groups[gi].n <= MONITOR_BITMAP_MAX_NEURONS]
         self.indexed_groups = [gi for gi in layout.spike_groups if gi not in self.bitmap_groups]
         self.operators = OperatorKernels(self)  # procedural connectivity and user operators
+        self.poisson = PoissonKernels(self)  # Poisson inputs
         self._bind_models()
         self.args = self._static_args()
         self._exe = {}
@@ -251,13 +254,14 @@ class JaxProgram:
             # padding points one past the target array: the synapse slots, or the post neurons (in_post)
             pad = plan.groups[pg.post].n if pg.synapse.in_post else n_slots
             for b in range(pg.offsets.size):
-                cols, w = _ell(pg.rowptr[b], pg.col, pg.weight, pad, dtype)
+                cols, w = _ell(pg.rowptr[:, b], pg.rowptr[:, b + 1], pg.col, pg.weight, pad, dtype)
                 a[f"pg{pi}_col{b}"] = cols
                 if w is not None:
                     a[f"pg{pi}_w{b}"] = w
             if np.ndim(pg.weight) == 0:
                 a[f"pg{pi}_w"] = np.asarray(pg.weight, dtype)
         a.update(self.operators.static_args())
+        a.update(self.poisson.static_args())
         return {k: self._put(v) for k, v in a.items()}
 
     def initial_carry(self) -> dict:
@@ -467,6 +471,8 @@ class JaxProgram:
                 self._deliver(c, a, op[1], s, busiest)
             elif op[0] in ("procedural", "custom"):
                 self.operators.deliver(c, a, op[1], s, busiest, extra)
+            elif op[0] == "poisson":
+                self.poisson.deliver(c, a, op[1], s)
             else:
                 self._neurons(c, a, op[1], op[2], op[3], s, counts)
         ys = {"counts": jnp.stack(counts), "delivered": jnp.stack(busiest), **extra}

@@ -61,13 +61,16 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         "import numba",
         "import numpy as np",
         "from spikeloom.engines.numba import mathlib",
-        "from spikeloom.core.random import make_random",
+        "from spikeloom.core.random import make_normal_pair, make_random",
+        "from spikeloom.engines.numba.prefetch import prefetch as _prefetch",
         # the run's float type for every literal of the model code, as on the JAX engine (see mathlib)
         f"xp = mathlib.namespace({plan.dtype.name!r})",
         *(f"{name} = xp.{name}" for name in TEMPLATE_NAMES),
         "_uniform, _normal = make_random(xp)",
         "_inline = xp.inline",
     ]
+    if any(g.uses_noise for g in plan.groups):
+        head.append(FILL_NORMAL)
     em = _Emitter()
 
     for gi, g in enumerate(plan.groups):
@@ -134,6 +137,28 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
     return "\n".join(head) + "\n\n\n" + "\n".join(em.lines) + "\n", list(em.args)
 
 
+#: header function of networks with noise: ``out[j]`` = normal number of index ``first + j`` (core/random.py),
+#: drawn by pairs (one logarithm for two numbers). Compiled apart with NumPy's error model: the division of
+#: the inlined logarithm then carries no zero check, the loop no call, and it vectorizes (14x faster than
+#: drawing inside the update loop; 58 000 float32 normals in 0.11 ms).
+FILL_NORMAL = '''_normal_pair = make_normal_pair(xp)
+
+
+@xp.kernel
+def _fill_normal(out, seed, stream, step, first):
+    n = out.shape[0]
+    head = min(first & 1, n)  # an odd first index: its pair begins before the buffer
+    if head:
+        out[0] = _normal(seed, stream, step, first)
+    pairs = (n - head) // 2
+    body = out[head:head + 2 * pairs]
+    for k in range(pairs):
+        body[2 * k], body[2 * k + 1] = _normal_pair(seed, stream, step, (first + head) // 2 + k)
+    if head + 2 * pairs < n:
+        out[n - 1] = _normal(seed, stream, step, first + n - 1)
+'''
+
+
 class _ArgProbe:
     """Stands in for a math namespace when only a model function's argument names are needed."""
 
@@ -146,7 +171,25 @@ class _ArgProbe:
 _Probe = _ArgProbe()
 
 
+#: (bucket, spike) rows whose bounds the stored delivery gathers before adding them (16 bytes each, stays in L1)
+ROW_CHUNK = 512
+#: spikes ahead whose rows the stored delivery prefetches (4-8 measured best at 10^8 synapses: nearer rows
+#: arrive late, farther ones are evicted before use; benchmarks/delivery.py)
+PREFETCH_ROWS = 4
+
+
 def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
+    """Stored delivery: every spike due in an offset bucket adds its row of that bucket to the target slots,
+    in the order (bucket, spike, synapse).
+
+    The row bounds of up to ``ROW_CHUNK`` spikes of a bucket are read first, in a loop of independent loads
+    whose cache misses overlap, and only then are the rows added: read inside the add loop, each spike's
+    ``rowptr`` miss waited behind the scattered adds of the previous row (per-synapse delays: one short row per
+    bucket, a random ``rowptr`` and ``col`` line each; delivery alone 1.5x faster at 10^8 synapses, see
+    ``benchmarks/delivery.py``). While a row is added, the rows ``PREFETCH_ROWS`` spikes ahead are prefetched
+    (``engines/numba/prefetch.py``: a hint, never a fault), so their misses overlap the adds (another 2x). The
+    order of the additions, hence every sum, is unchanged.
+    """
     # serial on purpose: scattered adds from many spikes would race under threads
     pg = plan.pgroups[pi]
     syn = pg.synapse
@@ -155,17 +198,29 @@ def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
     ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
     target = neuron_array(pg.post, syn.spike_target) if syn.in_post else synapse_array(pi, syn.spike_target)
     per_synapse = hasattr(pg.weight, "shape")
+    rowptr, bounds = a("rowptr"), f"bounds{pi}"
+    em(2, f"{bounds} = np.empty(({ROW_CHUNK}, 2), np.int64)")
     em(2, f"for b in range({a('offsets')}.shape[0]):")
     em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
-    em(3, f"for e in range({ring_cnt}[r]):")
-    em(4, f"i = {ring_idx}[r, e]")
-    # the row as views indexed from 0, and unsigned target indices: no negative-index wraparound
-    em(4, f"k0, k1 = {a('rowptr')}[b, i], {a('rowptr')}[b, i + 1]")
-    em(4, f"targets = {a('col')}[k0:k1]")
+    em(3, f"spikes = {ring_idx}[r, :{ring_cnt}[r]]")
+    em(3, f"for c0 in range(0, spikes.shape[0], {ROW_CHUNK}):")
+    em(4, f"chunk = spikes[c0:c0 + {ROW_CHUNK}]")
+    em(4, "for e in range(chunk.shape[0]):")
+    em(5, f"{bounds}[e, 0], {bounds}[e, 1] = {rowptr}[chunk[e], b], {rowptr}[chunk[e], b + 1]")
+    em(4, "for e in range(chunk.shape[0]):")
+    # ask for the rows PREFETCH_ROWS spikes ahead while this one is added: their misses overlap these adds
+    line = 64 // max(4, plan.dtype.itemsize)  # elements per cache line (int32 targets, weights)
+    em(5, f"if e + {PREFETCH_ROWS} < chunk.shape[0]:")
+    em(6, f"for k in range({bounds}[e + {PREFETCH_ROWS}, 0], {bounds}[e + {PREFETCH_ROWS}, 1] + {line - 1}, {line}):")
+    em(7, f"_prefetch({a('col')}, k)")
     if per_synapse:
-        em(4, f"weights = {a('w')}[k0:k1]")
-    em(4, "for k in range(targets.shape[0]):")
-    em(5, f"{target}[np.uint32(targets[k])] += {'weights[k]' if per_synapse else a('w')}")
+        em(7, f"_prefetch({a('w')}, k)")
+    # the row as views indexed from 0, and unsigned target indices: no negative-index wraparound
+    em(5, f"targets = {a('col')}[{bounds}[e, 0]:{bounds}[e, 1]]")
+    if per_synapse:
+        em(5, f"weights = {a('w')}[{bounds}[e, 0]:{bounds}[e, 1]]")
+    em(5, "for k in range(targets.shape[0]):")
+    em(6, f"{target}[np.uint32(targets[k])] += {'weights[k]' if per_synapse else a('w')}")
 
 
 #: neurons per unit of work of the threads (serial code updates an operation's range as one block)
@@ -329,9 +384,14 @@ def _emit_neuron_update(em: _Emitter, d: int, g, gi: int):
     loads = [f"o_{v} = {view(neuron_array(gi, v))}" for v in model.state]
     loads.append(f"I = {view(f'g{gi}_Isyn')} + {view(f'g{gi}_Iext')}")
     loads.append(f"{view(f'g{gi}_Isyn')} = zero")  # consumed: the next step accumulates from zero
-    if "xi" in all_args:
+    if "xi" in all_args and g.uses_noise:
+        # drawn in a pass of their own (a call per block, compiled to vectorize), then read like a state
+        em(d, f"xi_blk = np.empty_like({em.arg(f'g{gi}_Isyn')}[blo:bhi])")
+        em(d, f"_fill_normal(xi_blk, seed, {2 * gi}, s, blo)")
+        loads.append("xi = xi_blk[j]")
+    elif "xi" in all_args:
         # a float literal here would turn float32 arithmetic into float64 (and halve the vector width)
-        loads.append(f"xi = _normal(seed, {2 * gi}, s, blo + j)" if g.uses_noise else "xi = zero")
+        loads.append("xi = zero")
     if "u01" in all_args:
         loads.append(f"u01 = _uniform(seed, {2 * gi + 1}, s, blo + j)")
     calls = []
@@ -363,7 +423,11 @@ def _operator_head(plan: Plan) -> list[str]:
     if any(pg.kind == "procedural" for pg in plan.pgroups):
         # regenerated synapses are drawn in float64 whatever the run's type, as on the JAX engine
         lines += ["from spikeloom.connectivity.procedural import make_procedural",
-                  "_ptargets, _pweight, _pdelay = make_procedural(mathlib)"]
+                  "_ptargets, _pweight, _, _pdelays = make_procedural(mathlib)"]
+    if any(pg.kind == "poisson" for pg in plan.pgroups):
+        # counts are drawn in float64 whatever the run's type, as on the JAX engine
+        lines += ["from spikeloom.core.random import POISSON_INVERSION_MAX_MEAN, make_poisson",
+                  "_pinv = make_poisson(mathlib).inversion_fill", "_pptrs = make_poisson(mathlib).ptrs_count"]
     for pi, pg in enumerate(plan.pgroups):
         if pg.kind != "custom":
             continue
@@ -379,7 +443,11 @@ def _operator_head(plan: Plan) -> list[str]:
 
 
 def _emit_procedural_op(em: _Emitter, plan: Plan, pi: int):
-    # serial on purpose, like stored delivery: scattered adds from many spikes would race under threads
+    """Regenerate and add the synapses of the spikes due now. The blocks are dealt to
+    :data:`~spikeloom.network.operators.PROCEDURAL_PARTS` parts by their first target slot (a ``prange``,
+    threads in a parallel run): blocks that share target slots share their first slot, so no two parts add
+    into one slot, and each part visits its blocks in the serial order, so every slot receives its additions
+    in the same order whatever the threads (and as on the JAX engine)."""
     pg = plan.pgroups[pi]
     a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
     ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
@@ -387,40 +455,63 @@ def _emit_procedural_op(em: _Emitter, plan: Plan, pi: int):
     jitter = pg.operator.jitter_depth > 0
     em(2, f"# projection group {pi}: procedural connectivity, regenerated for the spikes due now")
     if jitter:
+        # the arrivals of this step, read through a view of their row (a loop that vectorizes)
         em(2, f"dslot = s % {a('dring')}.shape[0]")
+        em(2, f"due = {a('dring')}[dslot]")
         em(2, f"for k in range({target}.shape[0]):")
-        em(3, f"{target}[k] += {a('dring')}[dslot, k]")
-        em(3, f"{a('dring')}[dslot, k] = 0.0")
-    em(2, f"for b in range({a('offsets')}.shape[0]):")
-    em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
-    em(3, f"for e in range({ring_cnt}[r]):")
-    em(4, f"i = {ring_idx}[r, e]")
-    em(4, f"p = {em.arg(f'g{pg.pre}_pop_ids')}[i] - {a('b_pop_base')}[0]")
-    em(4, f"for q in range({a('b_ptr')}[b, p], {a('b_ptr')}[b, p + 1]):")
-    em(5, f"il = i - {a('b_pre_lo')}[q]")
-    em(5, f"st = {a('b_stream')}[q]")
-    em(5, f"pkind, pvalue = {a('b_kind')}[q], {a('b_value')}[q]")
-    em(5, f"m = _ptargets(seed, st, il, pkind, pvalue, {a('b_n_post')}[q], il if {a('b_noself')}[q] else -1, "
-          f"{a('cum')}, {a('b_cum_lo')}[q], {a('scratch')})")
+        em(3, f"{target}[k] += due[k]")
+        em(3, "due[k] = zero")
+    scratch = a("scratch")
+    em(2, f"for part in numba.prange({scratch}.shape[0]):")
+    em(3, f"counters_all = {scratch}[part]")
+    if jitter:
+        em(3, f"days = {a('dscratch')}[part]")
+    em(3, f"for b in range({a('offsets')}.shape[0]):")
+    em(4, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
+    em(4, f"for e in range({ring_cnt}[r]):")
+    em(5, f"i = {ring_idx}[r, e]")
+    em(5, f"p = {em.arg(f'g{pg.pre}_pop_ids')}[i] - {a('b_pop_base')}[0]")
+    em(5, f"for q in range({a('b_ptr')}[b, p], {a('b_ptr')}[b, p + 1]):")
+    em(6, f"if {a('b_part')}[q] != part:")
+    em(7, "continue")
+    em(6, f"il = i - {a('b_pre_lo')}[q]")
+    em(6, f"st = {a('b_stream')}[q]")
+    em(6, f"pkind, pvalue = {a('b_kind')}[q], {a('b_value')}[q]")
+    em(6, f"m = _ptargets(seed, st, il, pkind, pvalue, {a('b_n_post')}[q], il if {a('b_noself')}[q] else -1, "
+          f"{a('cum')}, {a('b_cum_lo')}[q], counters_all)")
     # the counters of a fixed in-degree are slots, k per target; other connectors count targets
-    em(5, f"per_slot = int(pvalue) if pkind == {CONN_IN_DEGREE} else 1")
-    em(5, f"base = {a('b_slot_lo')}[q]")
-    em(5, f"wk, wa, wb = {a('b_w_kind')}[q], {a('b_w_a')}[q], {a('b_w_b')}[q]")
-    if jitter:
-        em(5, f"dm, ds, dl = {a('b_d_mean')}[q], {a('b_d_std')}[q], {a('b_d_limit')}[q]")
-    em(5, "for c in range(m):")
-    em(6, f"counter = {a('scratch')}[c]")
-    em(6, "t = counter if per_slot == 1 else counter // per_slot")
+    em(6, f"per_slot = int(pvalue) if pkind == {CONN_IN_DEGREE} else 1")
+    em(6, f"base = {a('b_slot_lo')}[q]")
+    em(6, f"wk, wa, wb = {a('b_w_kind')}[q], {a('b_w_a')}[q], {a('b_w_b')}[q]")
+    em(6, "counters = counters_all[:m]")
     # rounded to the run's float type before it is added, like stored weights (and as the JAX engine adds it)
-    em(6, f"w = np.{plan.dtype.name}(_pweight(seed, st, il, counter, wk, wa, wb))")
-    if jitter:
-        em(6, "d = _pdelay(seed, st, il, counter, dm, ds, dl) if ds > 0.0 else 0")
-        em(6, "if d > 0:")
-        em(7, f"{a('dring')}[(s + d) % {a('dring')}.shape[0], base + t] += w")
-        em(6, "else:")
-        em(7, f"{target}[base + t] += w")
-    else:
-        em(6, f"{target}[base + t] += w")
+    weight = f"np.{plan.dtype.name}(_pweight(seed, st, il, counter, wk, wa, wb))"
+    plain = [f"{target}[np.uint32(base + (counter if per_slot == 1 else counter // per_slot))] += {weight}"]
+    if not jitter:
+        _emit_synapse_loop(em, 6, plain)
+        return
+    # jittered delays are drawn for the whole row first (a loop that vectorizes), then added into the
+    # post-side ring, one row of the ring per arrival step
+    dring = a("dring")
+    em(6, f"if {a('b_d_std')}[q] > 0.0:")
+    em(7, f"_pdelays(seed, st, il, counters, m, {a('b_d_mean')}[q], {a('b_d_std')}[q], {a('b_d_limit')}[q], days)")
+    em(7, f"depth = {dring}.shape[0]")
+    # a delay of 0 steps arrives now (the ring's row of this step has been drained already); d < depth, so the
+    # row wraps with one subtraction instead of an integer division per synapse; indices unsigned, so no
+    # negative-index wraparound
+    _emit_synapse_loop(em, 7, [
+        "d = days[c]", "t = np.uint32(base + (counter if per_slot == 1 else counter // per_slot))", "if d > 0:",
+        "    row = dslot + d", "    row = row - depth if row >= depth else row",
+        f"    {dring}[np.uint32(row), t] += {weight}", "else:", f"    {target}[t] += {weight}"])
+    em(6, "else:")
+    _emit_synapse_loop(em, 7, plain)
+
+
+def _emit_synapse_loop(em: _Emitter, d: int, body: list[str]):
+    em(d, "for c in range(m):")
+    em(d + 1, "counter = counters[c]")
+    for line in body:
+        em(d + 1, line)
 
 
 def _emit_custom_op(em: _Emitter, plan: Plan, pi: int):
@@ -441,4 +532,30 @@ def _emit_custom_op(em: _Emitter, plan: Plan, pi: int):
     em(2, f"_cf{pi}({buf}[:m], {target}[{rng}[2]:{rng}[2] + {rng}[3]], s, seed{params})")
 
 
-OPERATOR_EMITTERS = {"procedural": _emit_procedural_op, "custom": _emit_custom_op}
+def _emit_poisson_op(em: _Emitter, plan: Plan, pi: int):
+    """Poisson inputs (network/poisson_plan.py): each row adds ``w * k`` to every slot of its population, ``k``
+    the count of step ``s - offset``; the count enters the run's float type before the product, as on the JAX
+    engine."""
+    pg = plan.pgroups[pi]
+    syn = pg.synapse
+    a = lambda n: em.arg(f"pg{pi}_q_{n}")  # noqa: E731
+    target = em.arg(neuron_array(pg.post, syn.spike_target) if syn.in_post else synapse_array(pi, syn.spike_target))
+    em(2, f"# projection group {pi}: Poisson counts per target neuron")
+    em(2, f"for q in range({a('lo')}.shape[0]):")
+    em(3, f"src = s - {a('offset')}[q]")
+    em(3, "if src >= 0:")
+    em(4, f"lo, st, w, mean = {a('lo')}[q], {a('stream')}[q], {a('w')}[q], {a('mean')}[q]")
+    em(4, f"slots = {target}[lo:lo + {a('n')}[q]]")
+    em(4, "if mean < POISSON_INVERSION_MAX_MEAN:")
+    em(5, f"cdf = {a('cdf')}[{a('cdf_lo')}[q]:{a('cdf_lo')}[q] + {a('cdf_n')}[q]]")
+    em(5, f"counts = {a('counts')}[:slots.shape[0]]")
+    em(5, f"_pinv(counts, {a('scratch')}, seed, st, src, cdf)")
+    em(5, "for j in range(slots.shape[0]):")
+    em(6, f"slots[j] += w * np.{plan.dtype.name}(counts[j])")
+    em(4, "else:")
+    em(5, f"lm, pa, pb, pia, pvr = {a('log_mean')}[q], {a('a')}[q], {a('b')}[q], {a('inv_alpha')}[q], {a('vr')}[q]")
+    em(5, "for j in range(slots.shape[0]):")
+    em(6, f"slots[j] += w * np.{plan.dtype.name}(_pptrs(seed, st, src, j, mean, lm, pa, pb, pia, pvr))")
+
+
+OPERATOR_EMITTERS = {"procedural": _emit_procedural_op, "custom": _emit_custom_op, "poisson": _emit_poisson_op}

@@ -7,7 +7,9 @@ Numba types a Python float literal as float64, so ``0.32 * x`` with a float32 ``
 float64 (and rounded only when stored), whereas JAX computes it in float32 (its literals are weakly typed).
 The run's namespace rewrites the float literals of every function it makes callable (``inline``,
 ``function``) into the run's float type, so both engines evaluate the same float32 operations.
-``exp``, ``expm1``, ``log``, ``cos`` and ``tanh`` are the engine-neutral ones of :mod:`..elementary`.
+``exp``, ``expm1``, ``log``, ``cos`` and ``tanh`` are the engine-neutral ones of :mod:`..elementary`, each
+compiled once; ``inlined`` holds the same functions inlined at their call sites (frexp read from the bits), and
+``kernel`` compiles a helper apart with NumPy's error model, so that loops of random draws vectorize.
 """
 
 import functools
@@ -70,6 +72,27 @@ def _float_from_bits(typingctx, bits):
     return out(bits), codegen
 
 
+@intrinsic
+def _bits_of_float(typingctx, x):
+    """The IEEE bits of ``x`` (float32 -> int32, float64 -> int64): no call, vectorizes."""
+    out = {nbtypes.float32: nbtypes.int32, nbtypes.float64: nbtypes.int64}.get(x)
+    if out is None:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], context.get_value_type(out))
+
+    return out(x), codegen
+
+
+@numba.njit(inline="always")
+def frexp_normal(x):
+    """``frexp`` of a normal float64 (not 0, subnormal, inf or NaN) from its bits: no call, vectorizes."""
+    b = _bits_of_float(x)
+    m = _float_from_bits(np.int64((b & -0x7FF0000000000001) | (1022 << 52)))
+    return m, np.float64(((b >> 52) & 0x7FF) - 1022)
+
+
 @numba.njit(inline="always")
 def pow2(n):
     return _float_from_bits(np.int64(int(n) + 1023) << np.int64(52))
@@ -95,6 +118,12 @@ def spike(x):
 def function(fn):
     """Make a larger helper callable from compiled code, compiled once however many places call it."""
     return numba.njit(fn)
+
+
+def kernel(fn):
+    """Compile a loop of draws apart, with NumPy's error model: its float divisions then carry no zero check
+    (IEEE results instead of an exception), so that a loop with no other call vectorizes."""
+    return numba.njit(fn, nogil=True, error_model="numpy")
 
 
 def typed_literals(fn, dtype):
@@ -149,9 +178,16 @@ def namespace(dtype: str) -> types.ModuleType:
     def pow2_(n):
         return _float_from_bits(np.int32((int(n) + 127) << 23))
 
-    ns.to_float, ns.frexp, ns.pow2 = to_float_, frexp_, pow2_
+    @numba.njit(inline="always")
+    def frexp_normal_(x):
+        b = _bits_of_float(x)
+        m = _float_from_bits(np.int32((b & -0x7F800001) | (126 << 23)))
+        return m, scalar(((b >> 23) & 0xFF) - 126)
+
+    ns.to_float, ns.frexp, ns.pow2, ns.frexp_normal = to_float_, frexp_, pow2_, frexp_normal_
     ns.inline = lambda fn: numba.njit(inline="always")(typed_literals(fn, dtype))
     ns.function = lambda fn: numba.njit(typed_literals(fn, dtype))
+    ns.kernel = lambda fn: kernel(typed_literals(fn, dtype))
     _add_elementary(ns, dtype)
     sys.modules[ns.__name__] = ns
     return ns
@@ -160,6 +196,11 @@ def namespace(dtype: str) -> types.ModuleType:
 def _add_elementary(ns, dtype):
     for name, fn in vars(make_elementary(ns, dtype)).items():
         setattr(ns, name, fn)
+    # the same functions inlined where they are called, their frexp read from the bits (the logarithm takes
+    # frexp of normal numbers only): a loop of random draws then has no call and vectorizes (core/random.py)
+    inlined = types.SimpleNamespace(where=ns.where, ffloor=ns.ffloor, pow2=ns.pow2, frexp=ns.frexp_normal,
+                                    inline=ns.inline, function=ns.inline)
+    ns.inlined = make_elementary(inlined, dtype)
 
 
 _add_elementary(sys.modules[__name__], np.float64)
