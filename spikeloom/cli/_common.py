@@ -157,3 +157,15 @@ def finite(obj):
 
 def json_line(summary: dict) -> str:
     return json.dumps(finite(summary), allow_nan=False)
+
+
+def summary_plotter(title: str):
+    """The ``plot(result, path)`` of :func:`run_and_save` that writes the summary figure (raster and rates)."""
+    def plot(result, path) -> bool:
+        from ..plot import summary_figure
+
+        with naming(path):
+            summary_figure(result, path, title=title)
+        return True
+
+    return plot

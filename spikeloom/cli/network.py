@@ -89,8 +89,8 @@ def run(args) -> dict:
     runner = Runner(net, dt=opts["dt"], seed=opts["seed"], engine=args.engine, precision=args.precision, **extra,
                     monitors=[f"{p}.spike" for p in pops], inputs=spec.inputs, progress=args.progress)
     build_s = time.perf_counter() - t0
-    result, files = _common.run_and_save(runner, opts["duration"], out,
-                                         None if args.no_plot else _plotter(f"{args.model}, seed {opts['seed']}"))
+    plot = None if args.no_plot else _common.summary_plotter(f"{args.model}, seed {opts['seed']}")
+    result, files = _common.run_and_save(runner, opts["duration"], out, plot)
     return {
         "model": args.model, "engine": args.engine, "device": getattr(runner.program, "platform", "cpu"),
         "dt_ms": opts["dt"], "seed": opts["seed"], "precision": args.precision, "n_neurons": runner.plan.n_neurons,
@@ -101,14 +101,3 @@ def run(args) -> dict:
         "threads": getattr(runner.program, "parallel", False), "peak_rss_mb": peak_rss_mb(),
         **_common.run_facts(result, opts["duration"], files, out),
     }
-
-
-def _plotter(title: str):
-    def plot(result, path) -> bool:
-        from ..plot import summary_figure
-
-        with _common.naming(path):
-            summary_figure(result, path, title=title)
-        return True
-
-    return plot

@@ -88,7 +88,8 @@ def run(args) -> dict:
                     monitors=[f"{p}.spike" for p in POPULATIONS], progress=args.progress)
     build_s = time.perf_counter() - t0
     title = f"Potjans & Diesmann 2014, scale {opts['scale']:g}, {args.background} background, seed {opts['seed']}"
-    result, files = _common.run_and_save(runner, opts["duration"], out, None if args.no_plot else _plotter(title))
+    plot = None if args.no_plot else _common.summary_plotter(title)
+    result, files = _common.run_and_save(runner, opts["duration"], out, plot)
     t_from = min(opts["transient"], result.duration)
     return {
         "model": args.model, "engine": args.engine, "dt_ms": opts["dt"], "seed": opts["seed"],
@@ -101,14 +102,3 @@ def run(args) -> dict:
         "threads": getattr(runner.program, "parallel", False), "peak_rss_mb": peak_rss_mb(),
         **_common.run_facts(result, opts["duration"], files, out),
     }
-
-
-def _plotter(title: str):
-    def plot(result, path) -> bool:
-        from ..plot import summary_figure
-
-        with _common.naming(path):
-            summary_figure(result, path, title=title)
-        return True
-
-    return plot
