@@ -18,11 +18,11 @@ from .connectivity import OneToOne as OneToOne
 from .connectivity import ProceduralInDegree as ProceduralInDegree
 from .connectivity import ProceduralOutDegree as ProceduralOutDegree
 from .connectivity import ProceduralProb as ProceduralProb
-from .connectivity import materialize as materialize
 from .core.initializers import Constant as Constant
 from .core.initializers import LogNormal as LogNormal
 from .core.initializers import Normal as Normal
 from .core.initializers import Uniform as Uniform
+from .engines.numba.materialize import materialize as materialize
 from .inputs import PoissonGenerator as PoissonGenerator
 from .inputs import PoissonInput as PoissonInput
 from .inputs import Sections as Sections

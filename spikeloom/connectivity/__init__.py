@@ -16,4 +16,3 @@ from .operators import EventOperator as EventOperator
 from .procedural import ProceduralInDegree as ProceduralInDegree
 from .procedural import ProceduralOutDegree as ProceduralOutDegree
 from .procedural import ProceduralProb as ProceduralProb
-from .procedural import materialize as materialize
