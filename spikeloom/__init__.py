@@ -40,6 +40,11 @@ from .neurons import IafPscExp as IafPscExp
 from .neurons import Izhikevich as Izhikevich
 from .neurons import PoissonGroup as PoissonGroup
 from .neurons import SpikeGeneratorGroup as SpikeGeneratorGroup
+from .plasticity import STDP as STDP
+from .plasticity import Histogram as Histogram
+from .plasticity import PlasticityRule as PlasticityRule
+from .plasticity import TripletSTDP as TripletSTDP
+from .plasticity import TsodyksMarkram as TsodyksMarkram
 from .run import Result as Result
 from .run import Runner as Runner
 from .synapses import COBA as COBA

@@ -113,8 +113,9 @@ def main(argv=None) -> int:
             warnings.showwarning = _warn_one_line
             summary = commands[args.model][0].run(args)
     except KeyboardInterrupt:
-        print(f"spikeloom: interrupted before the command finished; nothing half-written was left in {args.out}",
-              file=sys.stderr)
+        # a streamed results.h5 holds the completed chunks and is consistent at every moment
+        print(f"spikeloom: interrupted before the command finished; nothing half-written was left in "
+              f"{args.out or 'out'}", file=sys.stderr)
         return 130
     except SpikeloomError as err:  # bad input, a resource refused in advance, an invalid state
         return _fail(str(err))

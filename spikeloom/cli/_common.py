@@ -10,12 +10,13 @@ import argparse
 import contextlib
 import json
 import math
+import os
 
 import numpy as np
 
 from .._errors import ModelDefinitionError
 from ..core import validate
-from ..io.atomic import atomic_path
+from ..io.atomic import atomic_path, writable_folder
 
 #: largest seed: the counter-based generator keys its draws on 32 bits (core/random.py), so larger seeds
 #: would repeat the noise of ``seed mod 2**32``
@@ -85,16 +86,92 @@ def network_bytes(n_neurons: float, n_synapses: float, n_steps: int, dt_ms: floa
     return n_synapses * synapse_bytes + neurons + monitor + per_step
 
 
-def run_and_save(runner, duration: float, out, plot=None) -> tuple:
-    """Run ``runner`` for ``duration`` ms, write ``results.h5`` and, if ``plot`` is given, call
-    ``plot(result, path)`` for ``raster.png``; return the result and the names of the files written.
+def add_file_arguments(run) -> None:
+    """The options of a network command's files: ``--out``, ``--checkpoint-every``, ``--resume``, ``--nwb``."""
+    run.add_argument("--out", default=None, help="output folder (default ./out; with --resume, the checkpoint's "
+                                                 "folder)")
+    run.add_argument("--checkpoint-every", type=number, default=None, metavar="MS",
+                     help="write checkpoint.h5 into --out every MS ms of simulated time and at the end (each "
+                          "write replaces the last atomically)")
+    run.add_argument("--resume", default=None, metavar="CHECKPOINT",
+                     help="continue the run saved in this checkpoint.h5 up to --duration (then the total "
+                          "duration), appending to the results.h5 of its run; give the options of that run")
+    run.add_argument("--nwb", action="store_true", help="also write results.nwb (Neurodata Without Borders)")
+
+
+def file_plan(args, model: str, options: dict, duration: float, dt: float) -> dict:
+    """Check the file options before anything is built; return the output folder (created, writable), the
+    checkpoint interval, the checkpoint to resume and the metadata a checkpoint keeps (``model`` and the
+    ``options`` that define the run: a resumed run must give the same)."""
+    from ..run import checkpoint
+
+    metadata = json.loads(json.dumps({"model": model, "options": options}))
+    every = None
+    if args.checkpoint_every is not None:
+        every = validate.positive(args.checkpoint_every, "--checkpoint-every", unit="ms")
+        if abs(every / dt - round(every / dt)) > 1e-9 * max(1.0, every / dt):
+            raise ModelDefinitionError(f"--checkpoint-every {every:g} ms is not a whole number of steps of --dt "
+                                       f"{dt:g} ms")
+    folder = args.out
+    if args.resume is not None:
+        try:
+            saved = checkpoint.read(args.resume, state=False)
+        except ModelDefinitionError as err:
+            raise ModelDefinitionError(f"--resume: {err}") from None
+        if saved.metadata != metadata:
+            raise ModelDefinitionError(f"--resume {args.resume}: the checkpoint is of `{_command(saved.metadata)}`, "
+                                       f"this command runs `{_command(metadata)}`; give the options of the "
+                                       "checkpointed run")
+        t = saved.attrs["step"] * saved.attrs["dt"]
+        if duration <= t + 0.5 * dt:
+            raise ModelDefinitionError(f"--duration {duration:g} ms: with --resume it is the total duration, and the "
+                                       f"checkpoint is at t = {t:g} ms already")
+        folder = folder or os.path.dirname(os.path.abspath(args.resume))
+    return {"out": writable_folder(folder or "out"), "every": every, "resume": args.resume, "nwb": args.nwb,
+            "metadata": metadata}
+
+
+def _command(metadata: dict) -> str:
+    """A checkpoint's metadata as the command line that made it."""
+    opts = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in metadata.get("options", {}).items())
+    return f"{metadata.get('model')} {opts}".strip()
+
+
+def make_runner(plan: dict, net, **kwargs):
+    """The command's runner: streaming into ``results.h5`` of the output folder, from the checkpoint if the
+    command resumes one."""
+    from ..run import Runner
+
+    record = plan["out"] / "results.h5"
+    if plan["resume"] is not None:
+        return Runner.from_checkpoint(plan["resume"], net, record_to=record, **kwargs)
+    return Runner(net, record_to=record, **kwargs)
+
+
+def run_and_save(runner, duration: float, plan: dict, plot=None) -> tuple:
+    """Run ``runner`` up to ``duration`` ms in all (a resumed runner starts at its checkpoint's time), streaming
+    into ``results.h5`` after every chunk (a killed run keeps every completed chunk); write ``checkpoint.h5``
+    as ``plan`` asks, ``results.nwb`` with ``--nwb`` and, if ``plot`` is given, call ``plot(result, path)``
+    for ``raster.png``. Return the result of the whole run (read from results.h5, so a resumed run's includes
+    what ran before the checkpoint) and the names of the files written.
 
     A run stopped by Ctrl-C returns what was simulated (``result.interrupted``); it is written all the same.
     """
-    result = runner.run(duration)
+    from ..run import Result
+
+    out = plan["out"]
+    ckpt = out / "checkpoint.h5" if plan["every"] is not None else None
     with naming(out / "results.h5"):
-        result.to_hdf5(out / "results.h5")
-    files = ["results.h5"]
+        ran = runner.run((round(duration / runner.dt) - runner.step) * runner.dt, checkpoint=ckpt,
+                         checkpoint_every=plan["every"], checkpoint_metadata=plan["metadata"])
+        result = Result.from_hdf5(out / "results.h5", lazy=True)
+    result.compile_s, result.run_s = ran.compile_s, ran.run_s
+    files = ["results.h5"] + (["checkpoint.h5"] if ckpt is not None else [])
+    if plan["nwb"]:
+        with naming(out / "results.nwb"):
+            result.to_nwb(out / "results.nwb", metadata={"model": plan["metadata"]["model"],
+                                                         **plan["metadata"]["options"], "duration_ms": duration})
+        files.append("results.nwb")
     if plot is not None and plot(result, out / "raster.png"):
         files.append("raster.png")
     return result, files

@@ -1,8 +1,9 @@
 """``spikeloom run joglekar2018``: the 29-area macaque cortex model (:mod:`spikeloom.models.joglekar2018`).
 
-Writes ``results.h5`` and ``raster.png`` (per-area raster with area names, per-area rate curves) into ``--out``,
-each atomically; the JSON line adds ``rate_hz_by_area`` (mean E rate per area) and ``peak_rate_hz_by_area`` (the
-authors' method: 10-ms window slid in 1-ms steps, maximum from one third of the record on).
+Streams ``results.h5`` into ``--out`` after every chunk and writes ``raster.png`` (per-area raster with area
+names, per-area rate curves; file options: see ``_common.add_file_arguments``); the JSON line adds
+``rate_hz_by_area`` (mean E rate per area) and ``peak_rate_hz_by_area`` (the authors' method: 10-ms window slid
+in 1-ms steps, maximum from one third of the record on).
 
 Options are checked before the 58 000 x ``--scale`` neurons are built: ``--dt`` must divide 1 ms (rates are
 counted in 1-ms bins) and ``--duration`` must be at least :data:`MIN_DURATION_MS` (the peak-rate window needs
@@ -16,7 +17,6 @@ import time
 
 from .._errors import ModelDefinitionError
 from ..core import validate
-from ..io.atomic import writable_folder
 from . import _common
 
 MODELS = {"joglekar2018": "29-area macaque cortex, 58 000 LIF neurons x scale, procedural connectivity "
@@ -52,7 +52,7 @@ def add_arguments(run) -> None:
                      help=f"seed of connectivity, initial state and noise, in [0, {_common.MAX_SEED}]")
     run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default) or jax")
     run.add_argument("--precision", choices=["float32", "float64"], default="float32")
-    run.add_argument("--out", default="out", help="output folder (default ./out)")
+    _common.add_file_arguments(run)
     run.add_argument("--no-plot", action="store_true", help="skip raster.png")
     run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
     run.add_argument("--serial", action="store_true", help="update neurons on one thread (default: threads)")
@@ -84,22 +84,24 @@ def check_memory(opts: dict, plot: bool) -> None:
 
 def run(args) -> dict:
     from ..models.joglekar2018 import Joglekar2018
-    from ..run import Runner
     from . import peak_rss_mb
 
     opts = check_options(args)
     check_memory(opts, not args.no_plot)
-    out = writable_folder(args.out)
+    identity = {"regime": args.regime, "scale": opts["scale"], "delays": args.delays, "dt": opts["dt"],
+                "seed": opts["seed"], "engine": args.engine, "precision": args.precision, "plot": not args.no_plot}
+    plan = _common.file_plan(args, args.model, identity, opts["duration"], opts["dt"])
+    out = plan["out"]
     t0 = time.perf_counter()
     net = Joglekar2018(args.regime, scale=opts["scale"], delays=args.delays, dt=opts["dt"])
     pops = list(net.populations())
     monitors = [] if args.no_plot else [f"{p}.spike" for p in net.exc_pops()]
-    runner = Runner(net, dt=opts["dt"], seed=opts["seed"], engine=args.engine, precision=args.precision,
-                    monitors=monitors, inputs=net.inputs(), progress=args.progress,
-                    parallel=False if args.serial else None)
+    runner = _common.make_runner(plan, net, dt=opts["dt"], seed=opts["seed"], engine=args.engine,
+                                 precision=args.precision, monitors=monitors, inputs=net.inputs(),
+                                 progress=args.progress, parallel=False if args.serial else None)
     build_s = time.perf_counter() - t0
     title = f"Joglekar et al. 2018, {args.regime}, scale {opts['scale']}, seed {opts['seed']}"
-    result, files = _common.run_and_save(runner, opts["duration"], out,
+    result, files = _common.run_and_save(runner, opts["duration"], plan,
                                          None if args.no_plot else _plotter(net, title))
     return {
         "model": args.model, "engine": args.engine, "dt_ms": opts["dt"],

@@ -2,9 +2,11 @@
 
 Every option is checked before the network is built (ranges in ``--help``; ``--fan-in`` applies with or
 without ``--n``), ``--out`` is created and checked writable first, and the memory the run needs is estimated
-before anything is allocated. Writes ``results.h5`` and ``raster.png`` into ``--out`` (each atomically: a
-crash leaves the old file or the new one). Ctrl-C stops the run at the end of the current chunk: what was
-simulated is written, the JSON line says ``"interrupted": true`` and the exit code is 130.
+before anything is allocated. Streams the records into ``results.h5`` in ``--out`` after every chunk of the run
+(a killed run leaves every completed chunk readable), then writes ``raster.png`` (atomically); the file options
+(``--checkpoint-every``, ``--resume``, ``--nwb``) are those of :func:`._common.add_file_arguments`. Ctrl-C
+stops the run at the end of the current chunk: the JSON line says ``"interrupted": true`` and the exit code is
+130.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import time
 
 from .._errors import ModelDefinitionError
 from ..core import validate
-from ..io.atomic import writable_folder
 from ..models.registry import MODELS as _REGISTRY
 from . import _common
 
@@ -41,7 +42,7 @@ def add_arguments(run) -> None:
                                                         "the model's own, 4000)")
     run.add_argument("--fan-in", type=num, default=None, help="mean synapses per neuron, in [0, n] (default: 2 %% "
                                                               "of the model's own size, 80)")
-    run.add_argument("--out", default="out", help="output folder (default ./out)")
+    _common.add_file_arguments(run)
     run.add_argument("--no-plot", action="store_true", help="skip raster.png")
     run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
 
@@ -75,22 +76,25 @@ def check_memory(opts: dict, model: str) -> None:
 
 
 def run(args) -> dict:
-    from ..run import Runner
     from . import peak_rss_mb
 
     spec = _REGISTRY[args.model]
     opts = check_options(args, spec)
     check_memory(opts, args.model)
-    out = writable_folder(args.out)
+    identity = {k: opts[k] for k in ("n", "fan_in", "dt", "seed")}
+    plan = _common.file_plan(args, args.model, dict(identity, engine=args.engine, precision=args.precision),
+                             opts["duration"], opts["dt"])
     t0 = time.perf_counter()
     net = spec.build(opts["n"], opts["fan_in"])
     pops = list(net.populations())
     extra = {"device": args.device} if args.device else {}
-    runner = Runner(net, dt=opts["dt"], seed=opts["seed"], engine=args.engine, precision=args.precision, **extra,
-                    monitors=[f"{p}.spike" for p in pops], inputs=spec.inputs, progress=args.progress)
+    runner = _common.make_runner(plan, net, dt=opts["dt"], seed=opts["seed"], engine=args.engine,
+                                 precision=args.precision, **extra, monitors=[f"{p}.spike" for p in pops],
+                                 inputs=spec.inputs, progress=args.progress)
     build_s = time.perf_counter() - t0
     plot = None if args.no_plot else _common.summary_plotter(f"{args.model}, seed {opts['seed']}")
-    result, files = _common.run_and_save(runner, opts["duration"], out, plot)
+    result, files = _common.run_and_save(runner, opts["duration"], plan, plot)
+    out = plan["out"]
     return {
         "model": args.model, "engine": args.engine, "device": getattr(runner.program, "platform", "cpu"),
         "dt_ms": opts["dt"], "seed": opts["seed"], "precision": args.precision, "n_neurons": runner.plan.n_neurons,

@@ -1,7 +1,8 @@
 """``spikeloom run potjans2014``: the cortical microcircuit of Potjans & Diesmann 2014
 (:mod:`spikeloom.models.potjans2014`).
 
-Writes ``results.h5`` and ``raster.png`` into ``--out``, each atomically; the JSON line gives ``spikes`` and
+Streams ``results.h5`` into ``--out`` after every chunk and writes ``raster.png`` (file options: see
+``_common.add_file_arguments``); the JSON line gives ``spikes`` and
 ``rate_hz`` per population (rates counted after ``--transient`` ms, as NEST's example discards its start-up),
 ``n_neurons``, ``n_synapses``, ``build_s``, ``compile_s``, ``run_s`` and ``peak_rss_mb``. The memory of the
 synapses (``--scale`` 1: about 3 x 10^8) is estimated before anything is built. Ctrl-C writes what was
@@ -14,7 +15,6 @@ import time
 
 from .._errors import ModelDefinitionError
 from ..core import validate
-from ..io.atomic import writable_folder
 from . import _common
 
 MODELS = {"potjans2014": "cortical microcircuit, 77 169 x scale exact LIF neurons in 4 layers, 3e8 x scale "
@@ -42,7 +42,7 @@ def add_arguments(run) -> None:
                      help=f"seed of connectivity, initial state and background, in [0, {_common.MAX_SEED}]")
     run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default) or jax")
     run.add_argument("--precision", choices=["float32", "float64"], default="float32")
-    run.add_argument("--out", default="out", help="output folder (default ./out)")
+    _common.add_file_arguments(run)
     run.add_argument("--no-plot", action="store_true", help="skip raster.png")
     run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
 
@@ -76,20 +76,23 @@ def check_memory(opts: dict, plot: bool) -> None:
 
 def run(args) -> dict:
     from ..models.potjans2014 import POPULATIONS, Potjans2014
-    from ..run import Runner
     from . import peak_rss_mb
 
     opts = check_options(args)
     check_memory(opts, not args.no_plot)
-    out = writable_folder(args.out)
+    identity = {"scale": opts["scale"], "background": args.background, "dt": opts["dt"], "seed": opts["seed"],
+                "engine": args.engine, "precision": args.precision}
+    plan = _common.file_plan(args, args.model, identity, opts["duration"], opts["dt"])
+    out = plan["out"]
     t0 = time.perf_counter()
     net = Potjans2014(opts["scale"], background=args.background)
-    runner = Runner(net, dt=opts["dt"], seed=opts["seed"], engine=args.engine, precision=args.precision,
-                    monitors=[f"{p}.spike" for p in POPULATIONS], progress=args.progress)
+    runner = _common.make_runner(plan, net, dt=opts["dt"], seed=opts["seed"], engine=args.engine,
+                                 precision=args.precision, monitors=[f"{p}.spike" for p in POPULATIONS],
+                                 progress=args.progress)
     build_s = time.perf_counter() - t0
     title = f"Potjans & Diesmann 2014, scale {opts['scale']:g}, {args.background} background, seed {opts['seed']}"
     plot = None if args.no_plot else _common.summary_plotter(title)
-    result, files = _common.run_and_save(runner, opts["duration"], out, plot)
+    result, files = _common.run_and_save(runner, opts["duration"], plan, plot)
     t_from = min(opts["transient"], result.duration)
     return {
         "model": args.model, "engine": args.engine, "dt_ms": opts["dt"], "seed": opts["seed"],

@@ -87,6 +87,7 @@ class ProjectionGroup:
     sources: dict[str, tuple[str, float, int]] = field(default_factory=dict)
     # operators.ProceduralBlocks | operators.CustomOperator | poisson_plan.PoissonSources; None: CSR above
     operator: object = None
+    plastic: "PlasticGroup | None" = None  # the per-synapse state of a plastic projection (its own group)
 
     @property
     def kind(self) -> str:
@@ -98,6 +99,40 @@ class ProjectionGroup:
     @property
     def n_synapses(self) -> int:
         return int(self.col.size) if self.operator is None else int(round(self.operator.n_synapses))
+
+
+@dataclass
+class PlasticGroup:
+    """The plasticity of a projection group holding one plastic projection. Per-synapse arrays are in the
+    group's storage order (that of ``col``); ``state["w"]`` is the group's ``weight`` array itself, in the
+    projection's weight unit (the synapse's ``w_scale`` is applied when a spike is delivered, not stored).
+
+    A presynaptic spike of step ``s`` reaches its synapses at event step ``s + 1 + delay steps`` (the step whose
+    start is ``t_spike + delay``), processed where the projection delivers; a postsynaptic spike of step ``s`` has
+    event step ``s + 1`` (its time), processed right after the operation that updated the neuron. ``last`` is
+    the event step at which each synapse was last brought up to date (``decay`` over ``(now - last) dt``)."""
+
+    rule: object  # the PlasticityRule instance
+    params: dict[str, float]
+    state: dict[str, np.ndarray]  # variable -> one value per synapse (run's float type)
+    last: np.ndarray  # int64 event step of each synapse's last update
+    pre_of: np.ndarray  # int32 presynaptic neuron (pre group index) of each synapse
+    post_of: np.ndarray  # int32 postsynaptic neuron (post group index) of each synapse
+    tptr: np.ndarray  # int64 (n_post_group + 1): synapses onto post neuron j are tsyn[tptr[j]:tptr[j + 1]]
+    tsyn: np.ndarray  # int64 synapse positions, post-major (storage order within a neuron)
+    csr_order: np.ndarray  # int64 storage position of the k-th synapse of runner.connections(name)
+    lag: int  # 1: the projection runs before its presynaptic population in the step
+    w_scale: float  # the synapse model's factor applied to every delivered weight
+
+    def engine_arrays(self, pi: int, dtype) -> dict:
+        """The arrays of projection group ``pi``'s plasticity handed to the compiled loop (``pg<pi>_w``, the
+        weight, is the group's own)."""
+        a = {f"pg{pi}_r_{k}": v for k, v in self.state.items() if k != "w"}
+        a.update({f"pg{pi}_rp_{k}": np.dtype(dtype).type(v) for k, v in self.params.items()})
+        a.update({f"pg{pi}_last": self.last, f"pg{pi}_lag": np.array([self.lag], np.int64),
+                  f"pg{pi}_pre_of": self.pre_of, f"pg{pi}_post_of": self.post_of, f"pg{pi}_tptr": self.tptr,
+                  f"pg{pi}_tsyn": self.tsyn, f"pg{pi}_wscale": np.dtype(dtype).type(self.w_scale)})
+        return a
 
 
 @dataclass
@@ -266,7 +301,8 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
             raise ModelDefinitionError(f"projection {proj.name!r}: {type(proj.synapse).__name__} delivers into the "
                                        "post-synaptic neurons and needs stored connectivity")
         key = (pop_index[proj.pre.name][0], pop_index[proj.post.name][0], type(proj.synapse), type(proj.output),
-               proj_run[proj.name], proj.storage, proj.name if proj.storage == "custom" else "")
+               proj_run[proj.name], proj.storage,
+               proj.name if proj.storage == "custom" or proj.plasticity is not None else "")
         pkey_members.setdefault(key, []).append(proj)
     pgroups: list[ProjectionGroup] = []
     proj_index: dict[str, int] = {}
@@ -459,9 +495,12 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
     if members[0].storage == "projections":
         # an in_post synapse targets the post neuron itself: its index in the post group
         target_lo = np.asarray(seg_post_lo, np.int64) if syn_t.in_post else seg_slot_lo
-        offsets, rowptr, col, weight, projections, sources = _stored_synapses(members, proj_seg, seg_values, target_lo,
-                                                                     n_pre, pop_index, proj_lag, dt, seed, dtype,
-                                                                     volleys)
+        rule = members[0].plasticity
+        stored_values = seg_values if rule is None else [{k: v for k, v in sv.items() if k != "w_scale"}
+                                                         for sv in seg_values]
+        offsets, rowptr, col, weight, projections, sources = _stored_synapses(members, proj_seg, stored_values,
+                                                                     target_lo, n_pre, pop_index, proj_lag, dt, seed,
+                                                                     dtype, volleys)
     else:
         col, weight, rowptr, sources = np.zeros(0, np.int32), 0.0, np.zeros((n_pre, 1), np.int64), {}
         projections = {p.name: (seg, 0) for p, seg in zip(members, proj_seg)}
@@ -485,11 +524,43 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
                 lo = seg_slot_lo[seg]
                 state[var][lo:lo + seg_n_arr[seg]] = draw(init, int(seg_n_arr[seg]), rng,
                                                           f"projection {proj.name!r}: synapse_init[{var!r}]")
-    return ProjectionGroup(
+    pg = ProjectionGroup(
         synapse=syn_t, output=out_t, pre=pre_g, post=post_g, seg_slot_lo=seg_slot_lo,
         seg_post_lo=np.asarray(seg_post_lo, dtype=np.int64), seg_n=seg_n_arr, seg_params=seg_params, state=state,
         offsets=offsets, rowptr=rowptr, col=col, weight=weight, projections=projections, sources=sources,
         operator=operator)
+    if members[0].plasticity is not None:
+        pg.weight = np.full(col.shape, weight, dtype) if np.ndim(weight) == 0 else weight  # one per synapse
+        pg.plastic = _plastic_group(members[0], pg, groups[post_g].n, pop_index, proj_lag[members[0].name],
+                                    float(seg_values[0].get("w_scale", 1.0)), dt, dtype)
+    return pg
+
+
+def _plastic_group(proj: Projection, pg: ProjectionGroup, n_post_group: int, pop_index, lag: int, w_scale: float,
+                   dt: float, dtype) -> PlasticGroup:
+    """The per-synapse state and indices of plastic projection ``proj`` (alone in group ``pg``)."""
+    rule = proj.plasticity
+    n = pg.col.size
+    bounds = rule.weight_bounds()
+    if bounds is not None and n:
+        low, high = float(pg.weight.min()), float(pg.weight.max())
+        if low < bounds[0] or high > bounds[1]:
+            raise ModelDefinitionError(f"{proj.owner}: weights drawn in [{low:g}, {high:g}] reach outside [w_min, "
+                                       f"w_max] = [{bounds[0]:g}, {bounds[1]:g}] of {type(rule).__name__}")
+    state = {"w": pg.weight}
+    for var, init in type(rule).state.items():
+        state[var] = np.full(n, init, dtype)
+    per_row = pg.rowptr[:, -1] - pg.rowptr[:, 0]  # pre-major: row i holds rowptr[i, 0] .. rowptr[i, -1]
+    pre_of = np.repeat(np.arange(pg.rowptr.shape[0], dtype=np.int32), per_row)
+    post_of = (pg.col.astype(np.int64) if pg.synapse.in_post
+               else pg.col.astype(np.int64) - pg.seg_slot_lo[0] + pg.seg_post_lo[0]).astype(np.int32)
+    tsyn = np.argsort(post_of, kind="stable").astype(np.int64)
+    tptr = np.zeros(n_post_group + 1, np.int64)
+    np.cumsum(np.bincount(post_of, minlength=n_post_group), out=tptr[1:])
+    csr_order = np.lexsort((post_of, pre_of)).astype(np.int64)  # stable: multapses keep the plan's order
+    params = _cast(dict(rule.params), dtype, proj.owner + " plasticity", dt)
+    return PlasticGroup(rule=rule, params=params, state=state, last=np.zeros(n, np.int64), pre_of=pre_of,
+                        post_of=post_of, tptr=tptr, tsyn=tsyn, csr_order=csr_order, lag=lag, w_scale=w_scale)
 
 
 def _note_volley(volleys: dict, proj: Projection, csr=None, w=None) -> None:

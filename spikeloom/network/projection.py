@@ -51,6 +51,17 @@ def _lowest(weight) -> float | None:
     return float(np.min(weight, initial=np.inf))
 
 
+def _highest(weight) -> float | None:
+    """Largest value a weight law can give (None: only known once drawn)."""
+    if isinstance(weight, Constant):
+        return weight.value
+    if isinstance(weight, Uniform):
+        return weight.high
+    if isinstance(weight, Initializer):
+        return None
+    return float(np.max(weight, initial=-np.inf))
+
+
 #: a drawn delay this far (relative to dt) below dt still counts as dt (``3 * 0.1 / 3`` at ``dt = 0.1``)
 BELOW_DT_TOLERANCE = 1e-9
 #: rounds of redrawing (each redraws only the values still below dt) before a law is declared unable to reach dt
@@ -264,12 +275,20 @@ class Projection:
         Initial synapse state per post-synaptic neuron, e.g. ``{"g": Normal(40, 15)}`` (default zero).
         Projections with the same post population, synapse and output parameters share one synapse state;
         the first of them that gives ``synapse_init`` sets it.
+    plasticity:
+        A :class:`~spikeloom.plasticity.PlasticityRule` (``STDP(...)``, ``TripletSTDP(...)``,
+        ``TsodyksMarkram(...)`` or a user's rule): every synapse keeps its own weight and rule state, changed when
+        a presynaptic spike reaches it (after the whole delay) and when the postsynaptic neuron spikes (at once).
+        Stored connectivity only. The projection then forms a projection group of its own.
     """
+
+    #: no plasticity unless ``plasticity=`` is given (subclasses that build no stored synapses keep this)
+    plasticity = None
 
     def __init__(self, pre: AbstractNeuron, post: AbstractNeuron, conn: Connector, weight=None,
                  synapse: AbstractSynapse | None = None, output: AbstractOutput | None = None,
                  delay=None, synapse_init: dict | None = None, name: str | None = None, delay_std: float = 0.0,
-                 delay_rule: DelayRule | None = None):
+                 delay_rule: DelayRule | None = None, plasticity=None):
         if name is not None and not isinstance(name, str):
             raise ModelDefinitionError(f"Projection: name must be a string, got {type(name).__name__}")
         self.name = name
@@ -303,6 +322,7 @@ class Projection:
             raise ModelDefinitionError(f"{owner}: delay_std (jitter drawn per synapse) needs a "
                                        "procedural connector; stored connectivity takes an array of delays")
         self.synapse_init = self._synapse_init(synapse_init)
+        self.plasticity = self._plasticity(plasticity)
 
     @property
     def owner(self) -> str:
@@ -441,6 +461,31 @@ class Projection:
                                        f"{type(self.synapse).__name__} has state {list(self.synapse.state)}")
         return {k: check_value(v, self.post.n, f"{owner}: synapse_init[{k!r}]",
                                self.synapse.state_unit(k, self.weight_unit)) for k, v in values.items()}
+
+    def _plasticity(self, rule):
+        """The plasticity rule (None: static weights), checked against the connectivity and the weights."""
+        from ..plasticity import PlasticityRule
+
+        if rule is None:
+            return None
+        owner = self.owner
+        if not isinstance(rule, PlasticityRule):
+            raise ModelDefinitionError(f"{owner}: plasticity must be a PlasticityRule (STDP(...), TripletSTDP(...), "
+                                       f"TsodyksMarkram(...) or a subclass), got {type(rule).__name__}")
+        if not isinstance(self.conn, Connector):
+            raise ModelDefinitionError(f"{owner}: plasticity needs stored connectivity (a Connector such as "
+                                       f"FixedProb or FromSparse); {type(self.conn).__name__} stores no synapses "
+                                       "to hold a weight per synapse")
+        bounds = rule.weight_bounds()
+        if bounds is not None and self.conductance and bounds[0] < 0:
+            raise ModelDefinitionError(f"{owner}: {type(rule).__name__} w_min = {bounds[0]:g} would allow negative "
+                                       f"conductances; {type(self.output).__name__} weights are >= 0")
+        if bounds is not None and self.weight is not None and not callable(self.weight):
+            low, high = _lowest(self.weight), _highest(self.weight)
+            if (low is not None and low < bounds[0]) or (high is not None and high > bounds[1]):
+                raise ModelDefinitionError(f"{owner}: weight {self.weight!r:.60} reaches outside [w_min, w_max] = "
+                                           f"[{bounds[0]:g}, {bounds[1]:g}] of {type(rule).__name__}")
+        return rule
 
     @property
     def storage(self) -> str:

@@ -9,6 +9,8 @@ the end of the current chunk; the run returns what was simulated (``result.inter
 
 from __future__ import annotations
 
+import math
+import os
 import signal
 import threading
 import time
@@ -22,7 +24,10 @@ from ..inputs.currents import TimedArray, to_sections
 from ..network.build import Connections, Plan, build_plan, stored_connections
 from ..network.network import Network
 from ..network.tracing import RunInput
-from .result import Result, SpikeTrains
+from ..plasticity import Histogram
+from . import checkpoint
+from .recording import Chunk, FileRecorder, Layout, MemoryRecorder
+from .result import Result
 
 ENGINES = ("cpu", "jax")
 PRECISIONS = ("float32", "float64")
@@ -35,7 +40,11 @@ JAX_MAX_STEP = 2**31 - 1
 SPIKE_BUFFER_START_MAX = 1 << 24
 #: bytes per recorded spike: step (int64) and neuron (int32)
 SPIKE_BYTES = 12
-MEMORY_FIX = "record fewer variables or neurons, or run in shorter pieces (a runner continues where it stopped)"
+MEMORY_FIX = ("record fewer variables or neurons, stream the records to a file (record_to), or run in shorter "
+              "pieces (a runner continues where it stopped)")
+#: steps of the first chunk of a run (CPU engine); later chunks are sized to take about CHUNK_WALL_S seconds
+FIRST_CHUNK_STEPS = 1000
+CHUNK_WALL_S = 0.5
 
 
 class Runner:
@@ -70,6 +79,12 @@ class Runner:
     event_capacity:
         JAX engine: spikes per step and group that the delivery buffer first holds (default: sized for
         20 Hz); a chunk with a step that needs more is redone with a larger buffer (exact).
+    record_to:
+        A file path: every run streams its records into this HDF5 file after each chunk (chunked, compressed
+        datasets; :mod:`spikeloom.run.recording`), so memory stays bounded by a chunk, and returns a
+        :class:`Result` that reads them from the file on access. The first run replaces the file, later runs
+        append to it; a process killed during a run leaves every completed chunk readable
+        (``Result.from_hdf5``). ``None`` (default): records are kept in memory.
 
     ``dt`` and durations are numbers of ms or brainunit times; input currents numbers of pA or brainunit
     currents. ``seed`` is an integer in ``[0, 2**32 - 1]``.
@@ -78,7 +93,7 @@ class Runner:
     def __init__(self, net: Network, *, dt: float = 0.1, monitors=(), inputs: dict | None = None, seed: int = 0,
                  engine: str = "cpu", precision: str = "float32", progress: bool | None = None,
                  parallel: bool | None = None, device: str | None = None, event_capacity: int | None = None,
-                 surrogate=None):
+                 surrogate=None, record_to=None):
         if not isinstance(net, Network):
             raise ModelDefinitionError(f"Runner: net must be a spikeloom Network, got {type(net).__name__} {net!r:.80}")
         if not isinstance(engine, str) or engine not in ENGINES:
@@ -118,25 +133,33 @@ class Runner:
             from ..engines.numba import NumbaProgram
             from ..engines.numba.codegen import MonitorLayout
 
-            layout = MonitorLayout(spike_groups=spike_groups, states=[m[1] for m in self.state_monitors])
+            layout = MonitorLayout(spike_groups=spike_groups, states=[m[1] for m in self.state_monitors],
+                                   histograms=[m[1] for m in self.histogram_monitors])
             self.program = NumbaProgram(self.plan, layout, parallel)
             self.arrays = self._persistent_arrays()
         self.spike_groups = spike_groups
         self.compile_s = None
         self._initial_spike_capacity: int | None = None  # None: sized for ~50 Hz, grown on demand
         self._aborted = False  # a KeyboardInterrupt left the state somewhere in a chunk: the step is unknown
+        self._recorder = None if record_to is None else FileRecorder(_record_path(record_to), self._layout())
+        self._recording = False  # the record file has been created (or continued) by a run
+        self._resume_positions = None  # rows of the record file to keep, from a loaded checkpoint
+        self._input_origin = None  # a loaded checkpoint's input start: the next run continues those inputs
+        self._run_origin = None  # the step at which the inputs of the current (or last) run started
+        self.checkpoint_metadata = None  # metadata of the loaded checkpoint
 
     # ---- monitors -------------------------------------------------------------------------------------
     def _parse_monitors(self, monitors):
         plan = self.plan
         self.spike_pops: list[str] = []
         self.state_monitors: list[tuple[str, str, np.ndarray, int, float]] = []  # key, array, idx, every, offset
+        self.histogram_monitors: list[tuple[str, str, np.ndarray, int]] = []  # key, array, edges, every
         seen = set()
         for spec in _monitor_list(monitors):
             key, indices, every = _monitor_spec(spec)
-            if key in seen:
+            if (key, isinstance(indices, Histogram)) in seen:
                 raise ModelDefinitionError(f"monitor {key!r} is given twice; give each variable once (one index list)")
-            seen.add(key)
+            seen.add((key, isinstance(indices, Histogram)))
             owner, var = key.rsplit(".", 1)
             if owner in plan.pop_index:
                 gi, lo, hi, _ = plan.pop_index[owner]
@@ -154,9 +177,15 @@ class Runner:
             elif owner in plan.proj_index:
                 pi = plan.proj_index[owner]
                 pg = plan.pgroups[pi]
+                if pg.plastic is not None and var in pg.plastic.state:
+                    self._plastic_monitor(key, pi, var, indices, every)
+                    continue
+                if isinstance(indices, Histogram):
+                    raise ModelDefinitionError(f"monitor {key!r}: a Histogram records a per-synapse variable of a "
+                                               "plastic projection")
                 if var not in pg.state:
                     raise ModelDefinitionError(f"monitor {key!r}: synapse of {owner!r} has no variable {var!r}; "
-                                               f"its variables: {list(pg.state)}")
+                                               f"its variables: {list(pg.state) + list(pg.plastic.state if pg.plastic else [])}")
                 seg = pg.projections[owner][0]
                 array, base, size = f"pg{pi}_{var}", int(pg.seg_slot_lo[seg]), int(pg.seg_n[seg])
             else:
@@ -165,6 +194,19 @@ class Runner:
             idx = _monitor_indices(indices, size, key)
             every = 1 if every is None else validate.integer(every, "every", owner=f"monitor {key!r}", low=1)
             self.state_monitors.append((key, array, idx, every, base))
+
+    def _plastic_monitor(self, key: str, pi: int, var: str, indices, every) -> None:
+        """A monitor of a plastic projection's per-synapse variable: synapses ``indices`` (the k-th entry of
+        ``connections(name)`` in CSR order; None: all) every ``every`` steps, or a ``Histogram`` of all of them."""
+        from ..engines.numba.codegen import plastic_array
+
+        plastic = self.plan.pgroups[pi].plastic
+        every = 1 if every is None else validate.integer(every, "every", owner=f"monitor {key!r}", low=1)
+        if isinstance(indices, Histogram):
+            self.histogram_monitors.append((key, plastic_array(pi, var), indices.edges, every))
+            return
+        idx = _monitor_indices(indices, plastic.csr_order.size, key)
+        self.state_monitors.append((key, plastic_array(pi, var), plastic.csr_order[idx], every, 0))
 
     # ---- arrays handed to the compiled loop ---------------------------------------------------------------
     def _persistent_arrays(self) -> dict:
@@ -192,6 +234,8 @@ class Runner:
                       f"pg{pi}_seg_post_lo": pg.seg_post_lo, f"pg{pi}_offsets": pg.offsets,
                       f"pg{pi}_rowptr": pg.rowptr, f"pg{pi}_col": pg.col,
                       f"pg{pi}_w": dtype.type(pg.weight) if np.ndim(pg.weight) == 0 else pg.weight})
+            if pg.plastic is not None:
+                a.update(pg.plastic.engine_arrays(pi, dtype))
             if pg.operator is not None:
                 n_slots = int(pg.seg_n.sum())
                 a.update({f"pg{pi}_{k}": v for k, v in pg.operator.engine_arrays(n_slots, dtype).items()})
@@ -215,14 +259,17 @@ class Runner:
             to_sections(spec, hi - lo, self.dt, name)
         return dict(inputs)
 
-    def _input_tables(self, inputs: dict, n_steps: int) -> dict:
-        """Per group: sections sorted by absolute start step, with neuron ranges and flattened values."""
+    def _input_tables(self, inputs: dict, n_steps: int, origin: int | None = None) -> dict:
+        """Per group: sections sorted by absolute start step (counted from step ``origin``, default the current
+        step), with neuron ranges and flattened values; sections that started before this run are applied at
+        its first step."""
+        origin = self.step if origin is None else origin
         per_group: dict[int, list] = {gi: [] for gi in range(len(self.plan.groups))}
         for name, spec in inputs.items():
             gi, lo, hi, _ = self.plan.pop_index[name]
             for start, values in to_sections(spec, hi - lo, self.dt, name):
-                if start < n_steps:
-                    per_group[gi].append((self.step + start, lo, hi, values))
+                if origin + start < self.step + n_steps:
+                    per_group[gi].append((origin + start, lo, hi, values))
         a = {}
         for gi, rows in per_group.items():
             rows.sort(key=lambda r: r[0])
@@ -239,13 +286,20 @@ class Runner:
         return a
 
     # ---- running ----------------------------------------------------------------------------------------
-    def run(self, duration: float | None = None, inputs=None) -> Result:
+    def run(self, duration: float | None = None, inputs=None, *, checkpoint=None, checkpoint_every: float | None = None,
+            checkpoint_metadata: dict | None = None) -> Result:
         """Run for ``duration`` ms (or a brainunit time) from the current state; return what the monitors
         recorded.
 
         ``inputs``: for a network whose ``update`` takes an input, the value of that input (a number, or an
         array with one value per step, whose length sets the duration if none is given); otherwise a dict
         population -> current that replaces the runner's default inputs for this run.
+
+        The loop runs in chunks of about 0.5 s. With ``record_to`` (see the class), each chunk's records are
+        appended to that file as soon as the chunk ends and the result reads them from the file on access;
+        otherwise they are kept in memory. ``checkpoint``: a path that :meth:`save_checkpoint` writes at the end
+        of the run and, with ``checkpoint_every`` (ms of simulated time), every that often during it (each
+        write replaces the last atomically); ``checkpoint_metadata`` is stored with it.
 
         Ctrl-C (SIGINT, in the main thread, while Python's default handler is installed) stops the run at the
         end of the current chunk (about 0.5 s): the result covers the simulated steps only and has
@@ -267,22 +321,54 @@ class Runner:
             raise ModelDefinitionError(f"Runner.run: the JAX engine counts steps in 32-bit integers; this runner "
                                        f"is at step {self.step} and can run {JAX_MAX_STEP - self.step} more steps, "
                                        f"not {n_steps} (use engine='cpu' for longer runs)")
-        self._check_memory(duration, n_steps)
-        tables = self._input_tables(run_inputs, n_steps)
         s_run0 = self.step
+        schedule = _Schedule(self, checkpoint, checkpoint_every, checkpoint_metadata, s_run0)
+        if self._recorder is None:  # a streamed run holds one chunk of records at a time
+            self._check_memory(duration, n_steps)
+        origin = s_run0 if self._input_origin is None else self._input_origin
+        tables = self._input_tables(run_inputs, n_steps, origin)
+        self._input_origin, self._run_origin = None, origin
+        records = self._open_records(s_run0, n_steps)
         with _StopOnInterrupt() as stop:
             try:
-                if self.engine == "jax":
-                    a, n_done = self._run_jax(tables, s_run0, n_steps, stop)
-                else:
-                    a, n_done = self._run_numba(tables, s_run0, n_steps, stop)
-            except KeyboardInterrupt:
-                self._aborted = True
+                go = self._run_jax if self.engine == "jax" else self._run_numba
+                compile_s, run_s, histograms = go(tables, s_run0, n_steps, stop, records, schedule)
+            except BaseException as err:
+                self._aborted = isinstance(err, KeyboardInterrupt)
+                if records is self._recorder:
+                    records.abandon()
                 raise
-        self.step = s_run0 + n_done
-        res = self._collect(a, s_run0, n_done, a.pop("compile_s"), a.pop("run_s"))
+        n_done = self.step - s_run0
+        if records is self._recorder:
+            records.close(compile_s, run_s, n_done < n_steps)
+            res = records.result()
+        else:
+            res = records.result(compile_s, run_s)
+        self._collect_histograms(res, histograms, s_run0, n_done)
         res.interrupted = n_done < n_steps
+        schedule.finish()
         return res
+
+    def _open_records(self, s_run0: int, n_steps: int):
+        """Where this run's records go: the runner's record file (created, or cut to a checkpoint's positions,
+        on the first run) or memory."""
+        rec = self._recorder
+        if rec is None:
+            return MemoryRecorder(self._layout(), s_run0 * self.dt, n_steps)
+        if self._resume_positions is not None:
+            rec.resume(self._resume_positions, s_run0 * self.dt)
+        elif not self._recording:
+            rec.create(s_run0 * self.dt)
+        self._resume_positions, self._recording = None, True
+        rec.open()
+        return rec
+
+    def _layout(self) -> Layout:
+        state = self.carry if self.engine == "jax" else self.arrays
+        return Layout(dt=self.dt, sizes={p: hi - lo for p, (_, lo, hi, _) in self.plan.pop_index.items()},
+                      spike_pops=list(self.spike_pops),
+                      traces={key: (idx, np.dtype(state[array].dtype), every)
+                              for key, array, idx, every, _ in self.state_monitors})
 
     def _run_inputs(self, duration, inputs) -> tuple[object, dict]:
         """The duration (possibly set by a per-step input array) and the inputs of one run, by population."""
@@ -338,86 +424,138 @@ class Runner:
                         f"({validate.count_text(n_steps)} steps)",
                         fix=f"it records {parts}; {MEMORY_FIX}")
 
-    def _run_numba(self, tables: dict, s_run0: int, n_steps: int, stop: "_StopOnInterrupt") -> tuple[dict, int]:
+    def _run_numba(self, tables: dict, s_run0: int, n_steps: int, stop: "_StopOnInterrupt", records,
+                   schedule: "_Schedule") -> tuple[float, float, dict]:
+        """Run in chunks of about :data:`CHUNK_WALL_S` s; the monitor buffers hold one chunk, handed to
+        ``records`` when it ends. Chunk ends are multiples of every monitor's ``every`` from the start of the
+        run, so samples fall on the steps they would fall on in one chunk."""
         a = self.arrays
         a.update(tables)
-        a["pop_counts"] = np.zeros((n_steps, len(self.plan.pop_index)), np.int32)
-        for gi in self.spike_groups:
-            cap = self._spike_capacity(gi, n_steps)
-            a[f"mon{gi}_t"], a[f"mon{gi}_i"] = np.empty(cap, np.int64), np.empty(cap, np.int32)
-            a[f"mon{gi}_n"] = np.zeros(1, np.int64)
-        for k, (_, _, idx, every, base) in enumerate(self.state_monitors):
-            arr = a[self.state_monitors[k][1]]
-            a[f"smon{k}_buf"] = np.zeros((n_steps // every, idx.size), arr.dtype)
-            a[f"smon{k}_idx"] = idx + base
-        a["smon_every"] = np.array([m[3] for m in self.state_monitors] or [1], np.int64)
-
+        align = math.lcm(1, *(m[3] for m in self.state_monitors), *(m[3] for m in self.histogram_monitors))
+        chunk = _aligned(min(n_steps, FIRST_CHUNK_STEPS), align)
+        self._chunk_buffers(chunk, fresh=True)
         dt = self.dtype.type(self.dt)
         compile_s = 0.0
         if self.compile_s is None:
             compile_s = self.compile_s = self.program.compile(s_run0, self.seed, dt, a)
+        histograms = [[] for _ in self.histogram_monitors]
         t0 = time.perf_counter()
-        s, s_end, bar, chunk = s_run0, s_run0 + n_steps, None, max(1, min(n_steps, 1000))
+        s, s_end, bar = s_run0, s_run0 + n_steps, None
         while s < s_end and not stop.requested:
             c0 = time.perf_counter()
-            stop_at = min(s + chunk, s_end)
-            reached, status, gi, idx = self.program(s, stop_at, s_run0, self.seed, dt, a)
-            if status == Status.spike_buffer_full:
-                self._grow_spike_buffer(gi, reached)
-            elif status == Status.nonfinite_state:
-                self.step = reached
-                raise SimulationError(self._nonfinite_message(reached, gi, idx, lambda name: a[name]))
-            done = reached - s
-            s = reached
+            stop_at = min(s + chunk, s_end, schedule.due(align))
+            self._chunk_buffers(stop_at - s)
+            reached = s
+            while reached < stop_at:
+                reached, status, gi, idx = self.program(reached, stop_at, s, self.seed, dt, a)
+                if status == Status.spike_buffer_full:
+                    self._grow_spike_buffer(gi, reached)
+                elif status == Status.nonfinite_state:
+                    self.step = reached
+                    raise SimulationError(self._nonfinite_message(reached, gi, idx, lambda name: a[name]))
+            done = stop_at - s
+            records.append(self._numba_chunk(s, done))
+            for k, m in enumerate(self.histogram_monitors):
+                histograms[k].append(a[f"hmon{k}_buf"][: done // m[3]].copy())
+            s = self.step = stop_at
+            schedule.reached(s)
             bar = self._progress(bar, done, time.perf_counter() - c0, s - s_run0, n_steps)
-            if done:
-                # chunks of about 0.5 s keep the progress bar live (and Ctrl-C prompt) without costing speed
-                chunk = max(1, int(done * 0.5 / max(time.perf_counter() - c0, 1e-9)))
+            # chunks of about 0.5 s keep the progress bar live (and Ctrl-C prompt) without costing speed
+            chunk = _aligned(max(1, int(done * CHUNK_WALL_S / max(time.perf_counter() - c0, 1e-9))), align)
         if bar is not None:
             bar.close()
-        return dict(a, compile_s=compile_s, run_s=time.perf_counter() - t0), s - s_run0
+        joined = {f"hmon{k}_buf": np.concatenate(parts) if parts else a[f"hmon{k}_buf"][:0]
+                  for k, parts in enumerate(histograms)}
+        return compile_s, time.perf_counter() - t0, joined
 
-    def _run_jax(self, tables: dict, s_run0: int, n_steps: int, stop: "_StopOnInterrupt") -> tuple[dict, int]:
-        import jax
+    def _chunk_buffers(self, steps: int, fresh: bool = False) -> None:
+        """Monitor buffers for a chunk of ``steps`` (allocated when the chunk outgrows them, with room to spare,
+        else cleared)."""
+        a = self.arrays
+        if fresh or a["pop_counts"].shape[0] < steps:
+            cap = steps if fresh else int(1.25 * steps)
+            a["pop_counts"] = np.zeros((cap, len(self.plan.pop_index)), np.int32)
+            for k, (_, array, idx, every, base) in enumerate(self.state_monitors):
+                a[f"smon{k}_buf"] = np.zeros((cap // every, idx.size), a[array].dtype)
+                a[f"smon{k}_idx"] = idx + base
+            a["smon_every"] = np.array([m[3] for m in self.state_monitors] or [1], np.int64)
+            a.update(self._histogram_buffers(cap))
+            for gi in self.spike_groups:
+                size = self._spike_capacity(gi, cap)
+                if fresh or a[f"mon{gi}_t"].size < size:
+                    a[f"mon{gi}_t"], a[f"mon{gi}_i"] = np.empty(size, np.int64), np.empty(size, np.int32)
+        else:
+            a["pop_counts"][:steps] = 0
+            for k in range(len(self.histogram_monitors)):
+                a[f"hmon{k}_buf"][:] = 0
+        for gi in self.spike_groups:
+            a[f"mon{gi}_n"] = np.zeros(1, np.int64)
 
+    def _numba_chunk(self, s0: int, n: int) -> Chunk:
+        """The records of steps ``s0 .. s0 + n - 1`` from the CPU engine's buffers, by population."""
+        a = self.arrays
+        events = {gi: (a[f"mon{gi}_t"][: int(a[f"mon{gi}_n"][0])], a[f"mon{gi}_i"][: int(a[f"mon{gi}_n"][0])])
+                  for gi in self.spike_groups}
+        traces = [a[f"smon{k}_buf"][: n // m[3]].copy() for k, m in enumerate(self.state_monitors)]
+        return self._chunk(s0, n, a["pop_counts"][:n], events, traces, [m[3] - 1 for m in self.state_monitors])
+
+    def _chunk(self, s0: int, n: int, counts: np.ndarray, events: dict, traces: list, first: list) -> Chunk:
+        """A :class:`Chunk` from engine records: per-step counts (steps x populations), spike events per group
+        (absolute steps, group indices), and per state monitor its samples, taken at the end of steps ``s0 +
+        first``, ``s0 + first + every``, ..."""
+        plan, dt = self.plan, self.dt
+        chunk = Chunk(n, {p: counts[:n, pid].astype(np.int32) for p, (_, _, _, pid) in plan.pop_index.items()},
+                      {}, {}, {})
+        for name in self.spike_pops:
+            gi, lo, hi, _ = plan.pop_index[name]
+            steps, idx = events[gi]
+            keep = (idx >= lo) & (idx < hi)
+            chunk.spikes[name] = ((steps[keep] + 1) * dt, (idx[keep] - lo).astype(np.int64))
+        for (key, _, _, every, _), rows, o in zip(self.state_monitors, traces, first):
+            chunk.traces[key] = rows
+            chunk.trace_times[key] = (s0 + o + 1 + every * np.arange(rows.shape[0])) * dt
+        return chunk
+
+    def _run_jax(self, tables: dict, s_run0: int, n_steps: int, stop: "_StopOnInterrupt", records,
+                 schedule: "_Schedule") -> tuple[float, float, dict]:
         prog = self.program
         inp_carry, inp_args = prog.input_carry(tables)
         args = {**prog.args, **inp_args, "seed": prog._put(np.uint32(self.seed))}
-        carry = {**self.carry, **inp_carry}
+        self.carry = {**self.carry, **inp_carry}
         t0 = time.perf_counter()
-        bar = [None, t0, 0]
+        bar, compile_s, s_end = [None, t0], 0.0, s_run0 + n_steps
 
-        def progress(done):
-            bar[2] += done
-            bar[0] = self._progress(bar[0], done, time.perf_counter() - bar[1], bar[2], n_steps)
+        def chunk_done(done, ys, carry):
+            records.append(self._jax_chunk(ys, self.step, done, s_run0))
+            self.carry, self.step = carry, self.step + done
+            bar[0] = self._progress(bar[0], done, time.perf_counter() - bar[1], self.step - s_run0, n_steps)
             bar[1] = time.perf_counter()
             return stop.requested  # JaxProgram.run stops after this chunk when asked
 
-        carry, records, compile_s, nan = prog.run(carry, args, s_run0, n_steps, progress)
-        jax.block_until_ready(carry)
+        while self.step < s_end and not stop.requested:
+            upto = min(s_end, schedule.due(1))
+            carry, _, seconds, nan = prog.run(self.carry, args, self.step, upto - self.step, chunk_done, keep=False)
+            compile_s += seconds
+            if nan is not None:
+                self.carry, self.step = carry, nan[0]
+                raise SimulationError(self._nonfinite_message(*nan, lambda name: np.asarray(carry[name])))
+            schedule.reached(self.step)
         if bar[0] is not None:
             bar[0].close()
-        self.carry = carry
-        if nan is not None:
-            self.step = nan[0]
-            raise SimulationError(self._nonfinite_message(*nan, lambda name: np.asarray(carry[name])))
         if self.compile_s is None:
             self.compile_s = compile_s
-        run_s = time.perf_counter() - t0 - compile_s
-        n_done = sum(len(r["counts"]) for r in records)
-        return dict(self._jax_records(records, s_run0, n_done), compile_s=compile_s, run_s=run_s), n_done
+        return compile_s, time.perf_counter() - t0 - compile_s, {}
 
-    def _jax_records(self, records: list, s_run0: int, n_steps: int) -> dict:
-        """Monitor records of the JAX chunks in the layout the Numba engine writes (see ``_collect``)."""
-        cat = {k: np.concatenate([r[k] for r in records]) for k in records[0] if not k.startswith("mon")}
-        a = {"pop_counts": cat["counts"].astype(np.int32)}
+    def _jax_chunk(self, ys: dict, s0: int, n: int, s_run0: int) -> Chunk:
+        """The records of one JAX chunk (steps ``s0 .. s0 + n - 1``); state samples are kept every ``every``
+        steps counted from the start of the run."""
+        events = {}
         for gi in self.spike_groups:
-            steps, a[f"mon{gi}_i"] = self.program.spike_events(records, gi)
-            a[f"mon{gi}_t"] = steps + s_run0
-            a[f"mon{gi}_n"] = np.array([steps.size])
-        for k, (_, _, _, every, _) in enumerate(self.state_monitors):
-            a[f"smon{k}_buf"] = cat[f"smon{k}"][every - 1::every][: n_steps // every]
-        return a
+            steps, idx = self.program.spike_events([ys], gi)
+            events[gi] = (steps + s0, idx)
+        first = [(every - 1 - (s0 - s_run0)) % every for _, _, _, every, _ in self.state_monitors]
+        traces = [ys[f"smon{k}"][o::m[3]] for k, (m, o) in enumerate(zip(self.state_monitors, first))]
+        return self._chunk(s0, n, ys["counts"], events, traces, first)
 
     def _progress(self, bar, done: int, elapsed: float, finished: int, n_steps: int):
         if bar is not None:
@@ -453,49 +591,206 @@ class Runner:
                         "inputs and dt")
         return f"non-finite state at step {step}"
 
-    def _collect(self, a: dict, s_run0: int, n_steps: int, compile_s: float, run_s: float) -> Result:
-        plan = self.plan
-        res = Result(dt=self.dt, t_start=s_run0 * self.dt, n_steps=n_steps, compile_s=compile_s, run_s=run_s)
-        for name, (gi, lo, hi, pid) in plan.pop_index.items():
-            res.spike_counts[name] = a["pop_counts"][:n_steps, pid].copy()
-            res.sizes[name] = hi - lo
-        for name in self.spike_pops:
-            gi, lo, hi, _ = plan.pop_index[name]
-            n = int(a[f"mon{gi}_n"][0])
-            steps, idx = a[f"mon{gi}_t"][:n], a[f"mon{gi}_i"][:n]
-            keep = (idx >= lo) & (idx < hi)
-            res.spikes[name] = SpikeTrains((steps[keep] + 1) * self.dt, (idx[keep] - lo).astype(np.int64), hi - lo)
-        for k, (key, _, idx, every, _) in enumerate(self.state_monitors):
-            buf = a[f"smon{k}_buf"][: n_steps // every]  # an interrupted run filled only the first rows
-            res.traces[key] = buf
-            res.trace_times[key] = (s_run0 + every * np.arange(1, buf.shape[0] + 1)) * self.dt
-            res.trace_indices[key] = idx
-        return res
+    def _histogram_buffers(self, n_steps: int) -> dict:
+        """Buffers of the histogram monitors for a run of ``n_steps``: one row of counts per sample."""
+        a = {"hmon_every": np.array([m[3] for m in self.histogram_monitors] or [1], np.int64)}
+        for k, (_, _, edges, every) in enumerate(self.histogram_monitors):
+            a[f"hmon{k}_buf"] = np.zeros((n_steps // every, edges.size - 1), np.int64)
+            a[f"hmon{k}_edges"] = edges.astype(self.dtype)
+        return a
+
+    def _collect_histograms(self, res: Result, a: dict, s_run0: int, n_steps: int) -> None:
+        """Histogram records of a run into ``res`` (counts per sample, edges, sample times in ms)."""
+        for k, (key, _, edges, every) in enumerate(self.histogram_monitors):
+            res.histograms[key] = a[f"hmon{k}_buf"][: n_steps // every]
+            res.histogram_edges[key] = edges
+            res.histogram_times[key] = (s_run0 + every * np.arange(1, res.histograms[key].shape[0] + 1)) * self.dt
 
     # ---- state access -------------------------------------------------------------------------------------
     def __getitem__(self, key: str) -> np.ndarray:
-        """Current value of ``"pop.var"`` (a copy), e.g. ``runner["E.V"]``; an unknown name raises
-        :class:`~spikeloom.UnknownKeyError` (a ``KeyError``)."""
-        if not isinstance(key, str) or "." not in key:
-            raise UnknownKeyError(f"runner[{key!r}]: expected 'population.variable', e.g. 'E.V'")
-        owner, _, var = key.rpartition(".")
-        if owner not in self.plan.pop_index:
-            raise UnknownKeyError(f"runner[{key!r}]: no population named {owner!r}; known: "
-                                  f"{sorted(self.plan.pop_index)}")
-        gi, lo, hi, _ = self.plan.pop_index[owner]
-        if var not in self.plan.groups[gi].state:
-            raise UnknownKeyError(f"runner[{key!r}]: population {owner!r} has no variable {var!r}; its variables: "
-                                  f"{list(self.plan.groups[gi].state)}")
+        """Current value of ``"pop.var"`` (a copy), e.g. ``runner["E.V"]``, or of the synapse state
+        ``"proj.var"`` into which a projection delivers (per post-synaptic neuron of its segment, as a monitor
+        of it records); an unknown name raises :class:`~spikeloom.UnknownKeyError` (a ``KeyError``)."""
+        name, lo, hi = self._state_slice(key, f"runner[{key!r}]")
         if self.engine == "jax":
-            return np.asarray(self.carry[f"g{gi}_{var}"][lo:hi])
-        return self.arrays[f"g{gi}_{var}"][lo:hi].copy()
+            return np.array(self.carry[name][lo:hi])
+        return self.arrays[name][lo:hi].copy()
+
+    def get(self, key: str) -> np.ndarray:
+        """``runner.get("E.V")`` is ``runner["E.V"]``."""
+        return self[key]
+
+    def set(self, key: str, values) -> None:
+        """Set state variable ``key`` (as in :meth:`get`) to ``values`` (one number for all, or one per neuron,
+        in the variable's canonical unit or a brainunit quantity) before the next run; the run goes on from the
+        new state. Values are checked finite and stored in the run's float type."""
+        where = f"runner.set({key!r})"
+        name, lo, hi = self._state_slice(key, where)
+        new = validate.real_array(values, "values", owner=where)
+        if new.ndim > 1 or (new.ndim == 1 and new.size != hi - lo):
+            raise ModelDefinitionError(f"{where}: values must be one number or {hi - lo} values (one per element), "
+                                       f"got shape {new.shape}")
+        if self.engine == "jax":
+            current = np.array(self.carry[name])
+            current[lo:hi] = new
+            self.carry[name] = self.program._put(current)
+        else:
+            self.arrays[name][lo:hi] = new
+
+    __setitem__ = set
+
+    def _state_slice(self, key, where: str) -> tuple[str, int, int]:
+        """(engine array, lo, hi) of ``"pop.var"`` or ``"proj.var"``."""
+        if not isinstance(key, str) or "." not in key:
+            raise UnknownKeyError(f"{where}: expected 'population.variable' (e.g. 'E.V') or 'projection.variable'")
+        owner, _, var = key.rpartition(".")
+        plan = self.plan
+        if owner in plan.pop_index:
+            gi, lo, hi, _ = plan.pop_index[owner]
+            if var not in plan.groups[gi].state:
+                raise UnknownKeyError(f"{where}: population {owner!r} has no variable {var!r}; its variables: "
+                                      f"{list(plan.groups[gi].state)}")
+            return f"g{gi}_{var}", lo, hi
+        if owner in plan.proj_index:
+            pi = plan.proj_index[owner]
+            pg = plan.pgroups[pi]
+            if var not in pg.state:
+                raise UnknownKeyError(f"{where}: the synapse of projection {owner!r} has no variable {var!r}; its "
+                                      f"variables: {list(pg.state)}")
+            lo = int(pg.seg_slot_lo[pg.projections[owner][0]])
+            return f"pg{pi}_{var}", lo, lo + int(pg.seg_n[pg.projections[owner][0]])
+        raise UnknownKeyError(f"{where}: no population or projection named {owner!r}; populations: "
+                              f"{sorted(plan.pop_index)}, projections: {sorted(plan.proj_index)}")
 
     def connections(self, name: str) -> Connections:
         """The built synapses of stored projection ``name``: ``weight, delay = runner.connections("E2E")``, two
         ``scipy.sparse.csr_array`` of shape (n_pre, n_post) with one entry per synapse (weights in the
         projection's unit, delays in ms on the dt grid), read back from the plan
         (:func:`~spikeloom.network.build.stored_connections`). Procedural projections: ``sl.materialize``."""
+        self._sync_plastic(name)
         return stored_connections(self.plan, name)
+
+    def _plastic_group(self, name: str, where: str):
+        """The plastic group of projection ``name`` (an error naming ``where`` if there is none)."""
+        if name not in self.plan.proj_index:
+            raise UnknownKeyError(f"{where}({name!r}): no projection named {name!r}; known: "
+                                  f"{sorted(self.plan.proj_index)}")
+        pi = self.plan.proj_index[name]
+        if self.plan.pgroups[pi].plastic is None:
+            raise ModelDefinitionError(f"{where}({name!r}): the projection has no plasticity; its weights are fixed "
+                                       "when the network is built")
+        return pi, self.plan.pgroups[pi]
+
+    def _sync_plastic(self, name: str) -> None:
+        """JAX engine: copy the current weights of a plastic projection from the device into the plan."""
+        if self.engine != "jax" or name not in self.plan.proj_index:
+            return
+        pi = self.plan.proj_index[name]
+        if self.plan.pgroups[pi].plastic is not None:
+            self.plan.pgroups[pi].weight[:] = np.asarray(self.carry[f"pg{pi}_w"])
+
+    def set_weights(self, name: str, values) -> None:
+        """Set the weights of plastic projection ``name`` (its unit) before the next run: a
+        ``scipy.sparse`` matrix of the sparsity of ``connections(name)`` (entry by entry, multapses in their
+        order), or a 1-D array in the CSR order of ``connections(name)``. The rule's other state is kept."""
+        pi, pg = self._plastic_group(name, "set_weights")
+        order = pg.plastic.csr_order
+        if hasattr(values, "tocsr"):
+            current = self.connections(name).weight
+            given = values.tocsr()
+            if (given.shape != current.shape or given.nnz != current.nnz
+                    or not np.array_equal(given.indptr, current.indptr) or not np.array_equal(given.indices, current.indices)):
+                raise ModelDefinitionError(f"set_weights({name!r}): the matrix must have the sparsity of "
+                                           f"connections({name!r}) ({current.nnz} entries, shape {current.shape}), "
+                                           "entry by entry")
+            values = given.data
+        w = validate.real_array(values, "values", owner=f"set_weights({name!r})", shape=(order.size,))
+        bounds = pg.plastic.rule.weight_bounds()
+        if bounds is not None and w.size and (w.min() < bounds[0] or w.max() > bounds[1]):
+            raise ModelDefinitionError(f"set_weights({name!r}): values in [{w.min():g}, {w.max():g}] reach outside "
+                                       f"[w_min, w_max] = [{bounds[0]:g}, {bounds[1]:g}]")
+        self._sync_plastic(name)
+        pg.weight[order] = w.astype(self.dtype)
+        if self.engine == "jax":
+            self.carry[f"pg{pi}_w"] = self.program._put(pg.weight.copy())
+
+    # ---- checkpoints ----------------------------------------------------------------------------------------
+    def save_checkpoint(self, path, metadata: dict | None = None) -> None:
+        """Write every piece of this runner's state to ``path`` (HDF5, atomically), so that
+        :meth:`from_checkpoint` continues in another process with exactly the spikes of an uninterrupted run:
+        the state arrays the compiled loop mutates (:mod:`spikeloom.run.checkpoint`), the step, seed, dt,
+        precision, engine, a fingerprint of the network, the start of the current inputs and the rows of the
+        record file. ``metadata``: JSON-serializable facts to keep with it (read back as
+        ``runner.checkpoint_metadata``)."""
+        if self._aborted:
+            raise SimulationError("save_checkpoint: an earlier run was aborted in the middle of a chunk; this "
+                                  "runner's state is not that of any step")
+        if self.engine == "jax":
+            state = {k: np.asarray(v) for k, v in self.carry.items() if k not in checkpoint.RUN_CARRY}
+        else:
+            state = checkpoint.cpu_state(self.arrays)
+        attrs = {"step": self.step, "seed": self.seed, "dt": self.dt, "precision": self.dtype.name,
+                 "engine": self.engine, "fingerprint": checkpoint.fingerprint(self.plan),
+                 "network": checkpoint.describe(self.plan),
+                 "input_origin": self.step if self._run_origin is None else self._run_origin}
+        positions = self._recorder.positions() if self._recording else {}
+        checkpoint.write(path, attrs, state, positions, metadata)
+
+    @classmethod
+    def from_checkpoint(cls, path, net: Network, **kwargs) -> "Runner":
+        """A runner of ``net`` in the state saved at ``path``: its next ``run`` continues the checkpointed run
+        (its inputs keep their timeline) and, with ``record_to`` the file that run recorded into, appends to
+        it (rows written after the checkpoint are dropped). ``kwargs`` are those of :class:`Runner`; dt, seed,
+        engine and precision default to the checkpoint's and must equal them if given. A checkpoint of another
+        network, or a bad or missing file, raises :class:`~spikeloom.ModelDefinitionError`."""
+        saved = checkpoint.read(path)
+        for key in ("dt", "seed", "engine", "precision"):
+            kwargs.setdefault(key, saved.attrs[key])
+        runner = cls(net, **kwargs)
+        runner._restore(saved)
+        return runner
+
+    def load_checkpoint(self, path) -> None:
+        """Put this runner into the state saved at ``path`` (see :meth:`from_checkpoint`)."""
+        self._restore(checkpoint.read(path))
+
+    def _restore(self, saved: "checkpoint.Checkpoint") -> None:
+        where = f"checkpoint {saved.path!r}"
+        mine = {"engine": self.engine, "precision": self.dtype.name, "seed": self.seed, "dt": self.dt}
+        for key, value in mine.items():
+            if saved.attrs[key] != value:
+                raise ModelDefinitionError(f"{where} was written by a run with {key} = {saved.attrs[key]!r}; this "
+                                           f"runner has {key} = {value!r} (resume with the same {key})")
+        if saved.attrs["fingerprint"] != checkpoint.fingerprint(self.plan):
+            raise ModelDefinitionError(f"{where} is of another network: it holds {saved.attrs['network']}; this "
+                                       f"network has {checkpoint.describe(self.plan)}")
+        if self.engine == "jax":
+            current = {k: v for k, v in self.carry.items() if k not in checkpoint.RUN_CARRY}
+        else:
+            current = checkpoint.cpu_state(self.arrays)
+        if set(current) != set(saved.arrays):
+            raise ModelDefinitionError(f"{where} does not hold this runner's state arrays (differing: "
+                                       f"{sorted(set(current) ^ set(saved.arrays))[:5]}); was it written by "
+                                       "another version of spikeloom?")
+        for k, value in saved.arrays.items():
+            have = current[k]
+            # event-index rings of the JAX engine are as wide as the event capacity was when saved
+            same = np.shape(have) == value.shape or (k.endswith("_pidx") and np.shape(have)[:1] == value.shape[:1])
+            if not same or np.dtype(have.dtype) != value.dtype:
+                raise ModelDefinitionError(f"{where}: state array {k} has shape {value.shape} and type {value.dtype}, "
+                                           f"this runner's {np.shape(have)} and {np.dtype(have.dtype)}")
+        if self.engine == "jax":
+            self.carry.update({k: self.program._put(v) for k, v in saved.arrays.items()})
+        else:
+            for k, value in saved.arrays.items():
+                if np.ndim(self.arrays[k]) == 0:
+                    self.arrays[k] = value[()]
+                else:
+                    self.arrays[k][...] = value
+        self.step = int(saved.attrs["step"])
+        self._input_origin = self._run_origin = int(saved.attrs["input_origin"])
+        self._resume_positions = saved.positions
+        self.checkpoint_metadata = saved.metadata
 
     @property
     def t(self) -> float:
@@ -504,6 +799,18 @@ class Runner:
 
 
 # ---- argument helpers -----------------------------------------------------------------------------------------
+def _record_path(path) -> str:
+    """``record_to``: a file path whose folder exists."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise ModelDefinitionError(f"Runner: record_to must be a file path, got {type(path).__name__} {path!r:.80}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ModelDefinitionError(f"Runner: record_to {os.fspath(path)!r}: the folder {folder!r} does not exist")
+    if os.path.isdir(path):
+        raise ModelDefinitionError(f"Runner: record_to {os.fspath(path)!r} is a folder; give a file path")
+    return os.fspath(path)
+
+
 _MONITOR_FORMS = "'pop.variable' (e.g. 'E.V', 'E.spike') or ('pop.variable', indices[, every])"
 
 
@@ -591,3 +898,42 @@ class _StopOnInterrupt:
     def __exit__(self, *exc) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
+
+
+def _aligned(steps: int, align: int) -> int:
+    """``steps`` rounded up to a multiple of ``align``."""
+    return -(-steps // align) * align
+
+
+class _Schedule:
+    """When a run writes its checkpoint: every ``every`` ms of simulated time from the start of the run (at
+    the first chunk end at or after each), and at its end."""
+
+    def __init__(self, runner: Runner, path, every, metadata, s_run0: int):
+        self.runner, self.path, self.metadata, self.next, self.s0 = runner, path, metadata, None, s_run0
+        if path is None:
+            if every is not None:
+                raise ModelDefinitionError("Runner.run: checkpoint_every needs checkpoint (the file to write)")
+            return
+        if not isinstance(path, (str, os.PathLike)):
+            raise ModelDefinitionError(f"Runner.run: checkpoint must be a file path, got {type(path).__name__}")
+        if every is not None:
+            every = validate.positive(every, "checkpoint_every", owner="Runner.run", unit="ms")
+            self.every = max(1, int(round(every / runner.dt)))
+            self.next = s_run0 + self.every
+
+    def due(self, align: int) -> int:
+        """The step at which the next chunk should end at the latest (a multiple of ``align`` from the start)."""
+        if self.next is None:
+            return 2**62
+        return self.s0 + _aligned(self.next - self.s0, align)
+
+    def reached(self, step: int) -> None:
+        if self.next is not None and step >= self.next:
+            self.runner.save_checkpoint(self.path, self.metadata)
+            while self.next <= step:
+                self.next += self.every
+
+    def finish(self) -> None:
+        if self.path is not None:
+            self.runner.save_checkpoint(self.path, self.metadata)

@@ -178,6 +178,7 @@ class JaxProgram:
     def __init__(self, plan: Plan, layout: JaxLayout, *, chunk: int = 2000, capacity: dict | None = None,
                  surrogate=None, device=None):
         self.plan, self.layout, self.chunk = plan, layout, int(chunk)
+        self._refuse_plastic()
         self.dtype = np.dtype(plan.dtype)
         if self.dtype == np.float64 and not jax.config.read("jax_enable_x64"):
             jax.config.update("jax_enable_x64", True)  # float64 runs need JAX's 64-bit mode (process-wide)
@@ -197,6 +198,13 @@ class JaxProgram:
         self._bind_models()
         self.args = self._static_args()
         self._exe = {}
+
+    def _refuse_plastic(self):
+        """Plastic projections run on the CPU engine only, for now."""
+        plastic = sorted(name for name, pi in self.plan.proj_index.items() if self.plan.pgroups[pi].plastic is not None)
+        if plastic:
+            raise EngineError(f"projection(s) {plastic} have plasticity, which the JAX engine does not run yet "
+                              "(neither Runner(engine='jax') nor Simulation); use engine='cpu'")
 
     # ---- model functions bound to jax.numpy ------------------------------------------------------------
     def _bind_models(self):
@@ -531,12 +539,13 @@ class JaxProgram:
             self._exe[key] = jax.jit(self.chunk_fn()).lower(carry, args, zero, zero).compile()
         return self._exe[key]
 
-    def run(self, carry, args, s_run0: int, n_steps: int, progress=None):
+    def run(self, carry, args, s_run0: int, n_steps: int, progress=None, keep: bool = True):
         """Run ``n_steps`` from step ``s_run0``; return ``(carry, records, compile_s, nan)``.
 
-        ``records`` holds the monitors' per-step arrays (numpy); ``nan`` is ``None`` or ``(step, group,
-        index)`` of the first non-finite state (the run stops after that chunk). ``progress(done)`` is called
-        after each chunk; a truthy return stops the run there. A chunk whose event buffers
+        ``records`` holds the monitors' per-step arrays (numpy) of every chunk if ``keep``; ``nan`` is ``None``
+        or ``(step, group, index)`` of the first non-finite state (the run stops after that chunk).
+        ``progress(done, records, carry)`` is called after each chunk with that chunk's records and the carry
+        at its end (a caller that streams them passes ``keep=False``); a truthy return stops the run there. A chunk whose event buffers
         were too small is redone with larger ones; after a crowded chunk (such as the onset of a network)
         the delivery and monitor buffers shrink again when enough steps remain to repay the recompilation."""
         s, s_end, compile_s, records = s_run0, s_run0 + n_steps, 0.0, []
@@ -564,9 +573,10 @@ class JaxProgram:
                 new, _ = fn(carry, args, jnp.int32(s), jnp.int32(nan[0] + 1))
                 return new, records, compile_s, tuple(int(x) for x in nan)
             carry = new
-            records.append(ys)
+            if keep:
+                records.append(ys)
             s += done
-            if progress is not None and progress(done):
+            if progress is not None and progress(done, ys, carry):
                 break  # the caller asks to stop (Ctrl-C): return the steps run so far
             if s_end - s >= 2 * self.chunk:  # both buffers shrink together: at most one recompilation
                 need = ys["delivered"].max(axis=0)

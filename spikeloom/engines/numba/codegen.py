@@ -30,6 +30,7 @@ class MonitorLayout:
 
     spike_groups: list[int] = field(default_factory=list)
     states: list[str] = field(default_factory=list)  # argument name of the monitored array, one per monitor
+    histograms: list[str] = field(default_factory=list)  # argument name of each array whose histogram is recorded
 
 
 class _Emitter:
@@ -102,6 +103,7 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         head.append(f"_sg{pi} = _inline(_S{pi}.conductance(xp))")
         head.append(f"_so{pi} = _inline(_O{pi}.current(xp))")
     head.extend(_operator_head(plan))
+    head.extend(_plastic_head(plan))
 
     em(0, f"@numba.njit(cache=True, nogil=True, parallel={parallel})")
     sig_at = len(em.lines)
@@ -119,18 +121,24 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         em.arg(f"g{gi}_ring_idx")
     em(2, "rec = s - s_run0")
     for oi, op in enumerate(plan.schedule):
-        if op[0] == "projections":
+        if op[0] == "projections" and plan.pgroups[op[1]].plastic is not None:
+            _emit_plastic_pre(em, plan, op[1])
+        elif op[0] == "projections":
             _emit_projection_op(em, plan, op[1])
         elif op[0] in OPERATOR_EMITTERS:
             OPERATOR_EMITTERS[op[0]](em, plan, op[1])
         else:
             _emit_neuron_op(em, plan, op[1], oi, parallel, op[1] in monitors.spike_groups)
+            for pi, pg in enumerate(plan.pgroups):
+                if pg.plastic is not None and pg.post == op[1] and type(pg.plastic.rule).on_post is not None:
+                    _emit_plastic_post(em, plan, pi)
     for k, name in enumerate(monitors.states):
         buf, idx, every = em.arg(f"smon{k}_buf"), em.arg(f"smon{k}_idx"), em.arg("smon_every")
         em(2, f"if (rec + 1) % {every}[{k}] == 0:")
         em(3, f"row = (rec + 1) // {every}[{k}] - 1")
         em(3, f"for j in range({idx}.shape[0]):")
         em(4, f"{buf}[row, j] = {em.arg(name)}[{idx}[j]]")
+    _emit_histograms(em, monitors.histograms)
     em(1, "return s1, 0, 0, 0")
     signature = f"def run_steps(s0, s1, s_run0, seed, dt, {', '.join(em.args)}):"
     em.lines.insert(sig_at, signature)
@@ -559,3 +567,109 @@ def _emit_poisson_op(em: _Emitter, plan: Plan, pi: int):
 
 
 OPERATOR_EMITTERS = {"procedural": _emit_procedural_op, "custom": _emit_custom_op, "poisson": _emit_poisson_op}
+
+
+# ---- plastic projections (plasticity/, network/build.py: PlasticGroup) -----------------------------------------
+
+def _plastic_head(plan: Plan) -> list[str]:
+    """Module-level imports of the plasticity rules, their functions bound to the run's ``xp``."""
+    lines = []
+    for pi, pg in enumerate(plan.pgroups):
+        if pg.plastic is None:
+            continue
+        rule = type(pg.plastic.rule)
+        lines += [f"from {rule.__module__} import {rule.__qualname__} as _R{pi}",
+                  f"_rd{pi} = _inline(_R{pi}.decay(xp))", f"_rpre{pi} = _inline(_R{pi}.on_pre(xp))"]
+        if rule.on_post is not None:
+            lines.append(f"_rpost{pi} = _inline(_R{pi}.on_post(xp))")
+    return lines
+
+
+def plastic_array(pi: int, var: str) -> str:
+    """Argument name of a plastic group's per-synapse variable (the weight is the group's weight array)."""
+    return f"pg{pi}_w" if var == "w" else f"pg{pi}_r_{var}"
+
+
+def _emit_rule_event(em: _Emitter, d: int, plan: Plan, pi: int, fn: str, t_event: str, pre: str, post: str):
+    """Bring synapse ``k`` up to event step ``t_event`` (the rule's ``decay``), then apply rule function ``fn``
+    (``"pre"``: its delivered weight is left in ``dlv``; ``"post"``); ``pre``/``post`` index the neurons."""
+    pg = plan.pgroups[pi]
+    rule = type(pg.plastic.rule)
+    names = rule.variables()
+    factory = {"pre": rule.on_pre, "post": rule.on_post}[fn]
+
+    def value(arg: str) -> str:
+        if arg in names:
+            return f"y_{arg}"
+        if arg == "elapsed":
+            return "el"
+        if arg.startswith("pre_"):
+            return f"{em.arg(neuron_array(pg.pre, arg[4:]))}[{pre}]"
+        if arg.startswith("post_"):
+            return f"{em.arg(neuron_array(pg.post, arg[5:]))}[{post}]"
+        return em.arg(f"pg{pi}_rp_{arg}")
+
+    out = ", ".join(f"y_{v}" for v in names)
+    em(d, f"el = np.{plan.dtype.name}({t_event} - {em.arg(f'pg{pi}_last')}[k]) * dt")
+    for v in names:
+        em(d, f"y_{v} = {em.arg(plastic_array(pi, v))}[k]")
+    em(d, f"{out}{',' if len(names) == 1 else ''} = _rd{pi}({', '.join(value(x) for x in argnames(rule.decay(_Probe)))})")
+    result = out + (", dlv" if fn == "pre" else ("," if len(names) == 1 else ""))
+    em(d, f"{result} = _r{fn}{pi}({', '.join(value(x) for x in argnames(factory(_Probe)))})")
+    for v in names:
+        em(d, f"{plastic_array(pi, v)}[k] = y_{v}")
+    em(d, f"pg{pi}_last[k] = {t_event}")
+
+
+def _emit_plastic_pre(em: _Emitter, plan: Plan, pi: int):
+    """Plastic delivery: every spike due in an offset bucket brings each synapse of its row up to date, applies
+    the rule's ``on_pre`` and adds the delivered weight (times the synapse's ``w_scale``) to the target slot, in
+    the order (bucket, spike, synapse) of the static delivery. The event step is ``s + 1 - lag``: the step whose
+    start is the spike's time plus the delay."""
+    pg = plan.pgroups[pi]
+    syn = pg.synapse
+    a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
+    ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
+    target = neuron_array(pg.post, syn.spike_target) if syn.in_post else synapse_array(pi, syn.spike_target)
+    em(2, f"# projection group {pi}: plastic delivery ({type(pg.plastic.rule).__qualname__})")
+    em(2, f"t_pre = s + 1 - {a('lag')}[0]")
+    em(2, f"for b in range({a('offsets')}.shape[0]):")
+    em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
+    em(3, f"for e in range({ring_cnt}[r]):")
+    em(4, f"i = {ring_idx}[r, e]")
+    em(4, f"for k in range({a('rowptr')}[i, b], {a('rowptr')}[i, b + 1]):")
+    _emit_rule_event(em, 5, plan, pi, "pre", "t_pre", "i", f"{a('post_of')}[k]")
+    em(5, f"{em.arg(target)}[np.uint32({a('col')}[k])] += dlv * {a('wscale')}")
+
+
+def _emit_plastic_post(em: _Emitter, plan: Plan, pi: int):
+    """The postsynaptic spikes just recorded by the neuron operation ``[lo, hi)`` update every synapse onto them
+    (through the post-major index), at event step ``s + 1``, in the order (spike, storage order)."""
+    pg = plan.pgroups[pi]
+    a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
+    ring_cnt, ring_idx = f"g{pg.post}_ring_cnt", f"g{pg.post}_ring_idx"
+    em(2, f"# projection group {pi}: postsynaptic spikes reach the plastic synapses")
+    em(2, f"pslot = s % {ring_cnt}.shape[0]")
+    em(2, f"for e in range({ring_cnt}[pslot]):")
+    em(3, f"j = {ring_idx}[pslot, e]")
+    em(3, "if j >= lo and j < hi:")
+    em(4, f"for q in range({a('tptr')}[j], {a('tptr')}[j + 1]):")
+    em(5, f"k = {a('tsyn')}[q]")
+    _emit_rule_event(em, 5, plan, pi, "post", "s + 1", f"{a('pre_of')}[k]", "j")
+
+
+def _emit_histograms(em: _Emitter, arrays: list[str]):
+    """Every ``every`` steps, count the values of each array in the bins of its edges (as ``numpy.histogram``:
+    bins closed on the left, the last one on both sides; values outside the edges are not counted)."""
+    for k, name in enumerate(arrays):
+        buf, edges, every = em.arg(f"hmon{k}_buf"), em.arg(f"hmon{k}_edges"), em.arg("hmon_every")
+        em(2, f"if (rec + 1) % {every}[{k}] == 0:")
+        em(3, f"hrow = {buf}[(rec + 1) // {every}[{k}] - 1]")
+        em(3, f"nb = {edges}.shape[0] - 1")
+        em(3, f"values = {em.arg(name)}")
+        em(3, "for j in range(values.shape[0]):")
+        em(4, f"hb = np.searchsorted({edges}, values[j], side='right') - 1")
+        em(4, "if hb >= 0 and hb < nb:")
+        em(5, "hrow[hb] += 1")
+        em(4, f"elif hb == nb and values[j] == {edges}[nb]:")
+        em(5, "hrow[nb - 1] += 1")

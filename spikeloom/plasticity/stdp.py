@@ -1,0 +1,125 @@
+r"""Pair-based spike-timing-dependent plasticity with event-driven traces.
+
+Each synapse keeps a presynaptic trace ``apre`` and a postsynaptic trace ``apost`` (dimensionless), which
+decay between events, :math:`a(t + \Delta) = a(t) e^{-\Delta/\tau}`, and jump at their own spikes: ``a += 1``
+(interaction ``"all"``: every earlier spike counts) or ``a = 1`` (``"nearest"``: only the latest spike counts).
+With :math:`x = (w - w_{min}) / (w_{max} - w_{min})`:
+
+.. math::
+
+    \text{pre arrives:}\quad w \leftarrow w - A_- \, a_{post} \, x^{\mu_-}, \qquad
+    \text{post spikes:}\quad w \leftarrow w + A_+ \, a_{pre} \, (1 - x)^{\mu_+},
+
+each followed by clipping to :math:`[w_{min}, w_{max}]`, then the spiking side's trace jumps. Far from the
+bounds (additive), a single pair gives the window :math:`\Delta w = A_+ e^{-\Delta t/\tau_+}` for
+:math:`\Delta t = t_{post} - t_{arrival} > 0` and :math:`-A_- e^{\Delta t/\tau_-}` for :math:`\Delta t \le 0`.
+Weight dependence: ``"additive"`` (:math:`\mu_\pm = 0`, hard bounds), ``"multiplicative"`` (van Rossum, Bi &
+Turrigiano 2000: additive potentiation, depression proportional to the weight, :math:`\mu_+ = 0, \mu_- = 1`; a
+soft lower bound, the upper one hard), ``"power_law"`` (Gütig et al. 2003, exponents ``mu_plus``, ``mu_minus``:
+soft bounds on both sides for exponents > 0).
+
+========================  =======  ============  ==============================================
+parameter                 default  unit          meaning
+========================  =======  ============  ==============================================
+``tau_plus``              20       ms            decay of ``apre`` (potentiation window)
+``tau_minus``             20       ms            decay of ``apost`` (depression window)
+``A_plus``, ``A_minus``   0.01,    weight unit   amplitudes (> 0)
+                          0.0105
+``w_min``, ``w_max``      0, 1     weight unit   bounds
+``mu_plus``, ``mu_minus``  0.5      1             exponents of ``"power_law"`` only
+========================  =======  ============  ==============================================
+"""
+
+from __future__ import annotations
+
+from .._errors import ModelDefinitionError
+from ..core import validate
+from ..core.params import Param
+from ._base import PlasticityRule, clip, exp_decay
+
+WEIGHT_DEPENDENCES = {"additive": (0.0, 0.0), "multiplicative": (0.0, 1.0), "power_law": None}
+INTERACTIONS = {"all": 0.0, "nearest": 1.0}
+
+
+def power(xp):
+    """``power(x, mu) = x ** mu`` for ``x`` in ``[0, 1]``; exact for ``mu`` 0 (1, also at ``x = 0``) and 1."""
+
+    def f(x, mu):
+        return xp.where(mu == 0.0, 1.0, xp.where(mu == 1.0, x, xp.exp(mu * xp.log(xp.maximum(x, 1e-30)))))
+
+    return xp.inline(f)
+
+
+def trace_jump(xp):
+    """A trace at its own spike: ``a + 1`` (all-to-all) or ``1`` (nearest, ``nearest = 1``)."""
+
+    def f(a, nearest):
+        return xp.where(nearest > 0.0, 1.0, a + 1.0)
+
+    return xp.inline(f)
+
+
+class STDP(PlasticityRule):
+    """Pair-based STDP (see the module); ``weight_dependence`` and ``interaction`` pick the variant."""
+
+    parameters = {
+        "tau_plus": Param(20.0, "ms", "positive"), "tau_minus": Param(20.0, "ms", "positive"),
+        "A_plus": Param(0.01, "1", "nonneg"), "A_minus": Param(0.0105, "1", "nonneg"),
+        "w_min": Param(0.0, "1"), "w_max": Param(1.0, "1"),
+        "mu_plus": Param(0.0, "1", "nonneg"), "mu_minus": Param(0.0, "1", "nonneg"),
+        "nearest": Param(0.0, "1", "nonneg"),
+    }
+    state = {"apre": 0.0, "apost": 0.0}
+
+    def __init__(self, *, weight_dependence: str = "additive", interaction: str = "all",
+                 mu_plus: float | None = None, mu_minus: float | None = None, **params):
+        owner = type(self).__name__
+        validate.choice(weight_dependence, "weight_dependence", list(WEIGHT_DEPENDENCES), owner=owner)
+        validate.choice(interaction, "interaction", list(INTERACTIONS), owner=owner)
+        for name in ("mu_plus", "mu_minus", "nearest"):
+            if name in params:
+                raise ModelDefinitionError(f"{owner}: {name} is set by weight_dependence / interaction")
+        mus = WEIGHT_DEPENDENCES[weight_dependence]
+        if mus is None:
+            mus = (0.5 if mu_plus is None else mu_plus, 0.5 if mu_minus is None else mu_minus)
+        elif mu_plus is not None or mu_minus is not None:
+            raise ModelDefinitionError(f"{owner}: mu_plus and mu_minus apply to "
+                                                f"weight_dependence='power_law', not {weight_dependence!r}")
+        super().__init__(mu_plus=mus[0], mu_minus=mus[1], nearest=INTERACTIONS[interaction], **params)
+        self.weight_dependence, self.interaction = weight_dependence, interaction
+        if not self.params["w_max"] > self.params["w_min"]:
+            raise ModelDefinitionError(f"{owner}: w_max ({self.params['w_max']:g}) must be above w_min "
+                                                f"({self.params['w_min']:g})")
+
+    def weight_bounds(self):
+        return self.params["w_min"], self.params["w_max"]
+
+    @staticmethod
+    def decay(xp):
+        factor = exp_decay(xp)
+
+        def f(w, apre, apost, elapsed, tau_plus, tau_minus):
+            return w, apre * factor(elapsed, tau_plus), apost * factor(elapsed, tau_minus)
+
+        return f
+
+    @staticmethod
+    def on_pre(xp):
+        pw, jump, bound = power(xp), trace_jump(xp), clip(xp)
+
+        def f(w, apre, apost, A_minus, w_min, w_max, mu_minus, nearest):
+            x = (w - w_min) / (w_max - w_min)
+            w_new = bound(w - A_minus * apost * pw(x, mu_minus), w_min, w_max)
+            return w_new, jump(apre, nearest), apost, w_new
+
+        return f
+
+    @staticmethod
+    def on_post(xp):
+        pw, jump, bound = power(xp), trace_jump(xp), clip(xp)
+
+        def f(w, apre, apost, A_plus, w_min, w_max, mu_plus, nearest):
+            x = (w - w_min) / (w_max - w_min)
+            return bound(w + A_plus * apre * pw(1.0 - x, mu_plus), w_min, w_max), apre, jump(apost, nearest)
+
+        return f
