@@ -164,7 +164,7 @@ class FileRecorder:
                 raise ModelDefinitionError(f"cannot continue the record {self.path!r}: the file is missing (the "
                                            "checkpoint was written while recording into it)")
             return self.create(t_start)
-        with open_h5(self.path) as old, atomic_path(self.path) as tmp, h5py.File(tmp, "w", libver="latest") as f:
+        with open_h5(self.path, "record_to") as old, atomic_path(self.path) as tmp, h5py.File(tmp, "w", libver="latest") as f:
             if old.attrs.get("format") != FILE_FORMAT or "dt_ms" not in old.attrs:
                 raise ModelDefinitionError(f"cannot continue {self.path!r}: it is not a spikeloom result")
             self._layout(f, float(old.attrs["t_start_ms"]))
@@ -184,7 +184,7 @@ class FileRecorder:
         """Rows of every growing dataset: what a checkpoint stores so that a resumed run continues here."""
         if self.f is not None:
             return {name: ds.shape[0] for name, ds in _datasets(self.f).items()}
-        with open_h5(self.path) as f:
+        with open_h5(self.path, "record_to") as f:
             return {name: ds.shape[0] for name, ds in _datasets(f).items()}
 
     def rows(self) -> int:
@@ -220,7 +220,7 @@ class FileRecorder:
 
     def result(self, first: int | None = None) -> Result:
         """The records of rows ``first`` on (default: this run's), read from the file on access."""
-        with open_h5(self.path) as f:
+        with open_h5(self.path, "record_to") as f:
             return Result._read(f, self.first_row if first is None else first, _rows(f))
 
 

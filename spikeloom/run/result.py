@@ -204,7 +204,7 @@ class Result:
 
 
 @contextlib.contextmanager
-def open_h5(path):
+def open_h5(path, owner: str = "Result.from_hdf5"):
     """``path`` opened for reading. A file streamed by a run that is still going on or was killed is marked
     open for writing; it is read in single-writer-multiple-reader mode, which its writer keeps consistent."""
     import h5py
@@ -215,7 +215,7 @@ def open_h5(path):
         try:
             f = h5py.File(path, "r", swmr=True)
         except OSError:
-            raise ModelDefinitionError(f"{os.fspath(path)!r} is not an HDF5 file (or is damaged)") from None
+            raise ModelDefinitionError(f"{owner}: {os.fspath(path)!r} is not an HDF5 file (or is damaged)") from None
     with f:
         yield f
 

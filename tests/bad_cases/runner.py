@@ -142,7 +142,7 @@ case("run-jax-beyond-int32-steps", lambda: jax_runner().run(3e8),
      r"Runner.run: the JAX engine counts steps in 32-bit integers")
 
 # ---- runner["pop.var"] --------------------------------------------------------------------------------------
-for name, key, match in [("unknown-population", "X.V", r"runner\['X.V'\]: no population named 'X'"),
+for name, key, match in [("unknown-population", "X.V", r"runner\['X.V'\]: no population or projection named 'X'"),
                          ("unknown-variable", "E.U", r"runner\['E.U'\]: population 'E' has no variable 'U'"),
                          ("no-dot", "EV", r"runner\['EV'\]: expected 'population.variable'"),
                          ("not-str", 3, r"runner\[3\]: expected 'population.variable'")]:
