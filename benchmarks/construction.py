@@ -7,7 +7,7 @@ populations at ``--scale 1``, about 3 x 10^8 synapses; population sizes and syna
 conversion of the connection probabilities of Potjans & Diesmann 2014 (Cereb Cortex 24:785, Table 5),
 ``K = ln(1 - p) / ln(1 - 1 / (N_pre N_post))``; weights Normal(87.8 pA, 10 %) (inhibitory x -4, L4E -> L2/3E
 doubled), delays Normal(1.5, 0.75) ms from excitatory and Normal(0.75, 0.375) ms from inhibitory populations,
-redrawn below one step and rounded to the nearest step, dt 0.1 ms. No background input is built (DC).
+redrawn below half a step and rounded to the nearest step, dt 0.1 ms. No background input is built (DC).
 
 - spikeloom: the network and ``Runner(net)``, which builds the plan (CSR per read offset, float32 weights);
   nothing is compiled or run.
@@ -84,7 +84,7 @@ for t, target in enumerate(POPULATIONS):
                       "allow_multapses": True},
                      {"synapse_model": "static_synapse",
                       "weight": nest.random.normal(mean, abs(mean) * WEIGHT_REL_STD),
-                      "delay": nest.math.redraw(nest.random.normal(d, d * DELAY_REL_STD), min=res, max=np.inf)})
+                      "delay": nest.math.redraw(nest.random.normal(d, d * DELAY_REL_STD), min=0.5 * res, max=np.inf)})
 nest.Prepare()
 t1 = time.perf_counter()
 print(json.dumps({"seconds": t1 - t0, "synapses": int(nest.GetKernelStatus("num_connections")),

@@ -121,6 +121,23 @@ def test_below_dt_error_keep_and_clip():
     np.testing.assert_array_equal(steps[raw >= 0.1], np.floor(raw[raw >= 0.1] / 0.1 + 0.5))
 
 
+def test_min_steps_moves_the_threshold_to_half_a_step():
+    """NEST's microcircuit rule: delays below 0.5 dt are redrawn (or clipped / refused), the rest round to nearest."""
+    values = [0.3, 0.06, 0.051, 0.149]
+    assert _rule(values, min_steps=0.5).tolist() == [3, 1, 1, 1]
+    with pytest.raises(sl.ModelDefinitionError, match=r"delay 0.04 ms of synapse 1 is below 0.5 x dt = 0.05 ms"):
+        _rule([0.3, 0.04], min_steps=0.5)
+    clipped = sl.DelayRule(below_dt="clip", min_steps=0.5).steps(np.array([0.01, 0.2]), 0.1, "test", str)
+    assert clipped.tolist() == [1, 2]
+    law, dt = sl.Normal(0.1, 0.1), 0.1
+    values = law(20_000, np.random.default_rng(2))
+    steps = sl.DelayRule(below_dt="redraw", min_steps=0.5).steps(values, dt, "test", str, law,
+                                                                   np.random.default_rng(3))
+    assert values.min() >= 0.05 * (1 - 1e-9) and steps.min() == 1
+    truncated = stats.truncnorm((0.05 - 0.1) / 0.1, np.inf, loc=0.1, scale=0.1)
+    assert stats.kstest(values, truncated.cdf).pvalue > 1e-3
+
+
 def test_redraw_keeps_the_shape_of_the_law_above_dt():
     law, dt = sl.Normal(0.3, 0.3), 0.1
     values = law(50_000, np.random.default_rng(4))

@@ -17,9 +17,8 @@ checked (``benchmarks/potjans2014_vs_nest.py``).
   neuron, and with it the rates, stays that of the full model when ``scale`` < 1).
 - Weights: the current amplitude whose PSP peaks at 0.15 mV (87.8 pA), Normal with 10 % standard deviation;
   inhibitory ones ``g`` = -4 times larger; L4E -> L2/3E doubled. Delays Normal(1.5, 0.75) ms from excitatory,
-  Normal(0.75, 0.375) ms from inhibitory populations, redrawn below one step and rounded to the nearest
-  (``DelayRule(below_dt="redraw")``; NEST redraws below half a step, a difference of 1.6 % of the
-  inhibitory delays).
+  Normal(0.75, 0.375) ms from inhibitory populations, redrawn below half a step and rounded to the nearest
+  step, as NEST's example does (``DelayRule(below_dt="redraw", min_steps=0.5)``).
 - Background: ``K_ext`` external inputs of 8 Hz per neuron (L2/3E 1600, L2/3I 1500, L4E 2100, L4I 1900,
   L5E 2000, L5I 1900, L6E 2900, L6I 2100), each with the excitatory mean weight and a 1.5 ms delay, either as
   Poisson trains (``background="poisson"``) or as the constant current of their mean
@@ -101,7 +100,7 @@ class Potjans2014(sl.Network):
             pops[name] = sl.IafPscExp(n, I_e=i_e, **NEURON, init={"V_m": sl.Normal(*V0)})
             setattr(self, name, pops[name])
         counts = synapse_numbers(scale)
-        rule = sl.DelayRule(below_dt="redraw")
+        rule = sl.DelayRule(below_dt="redraw", min_steps=0.5)
         for t, target in enumerate(POPULATIONS):
             for s, source in enumerate(POPULATIONS):
                 if counts[t, s] == 0:

@@ -83,12 +83,18 @@ class DelayRule:
         mass below ``dt`` piles up at one step); ``"keep"``: any ``d >= 0`` is kept, ``d < dt`` rounding to 0
         steps (spikeloom's zero delay: the spike is felt in the step it is read, see ``Projection``).
 
+    ``min_steps`` (default 1): the threshold of ``below_dt`` in steps, ``d < min_steps x dt``. NEST's
+    microcircuit example redraws below half a step (``nest.math.redraw(..., min=0.5 * resolution)``), then
+    rounds to the nearest step: ``DelayRule(below_dt="redraw", min_steps=0.5)``. Under ``"nearest"`` rounding
+    ``min_steps`` must be at least 0.5 (so no delay rounds to 0 steps unless ``below_dt="keep"``), and at most 1.
+
     A negative delay is refused under ``"keep"`` and ``"error"``. The default ``DelayRule()`` is NEST's:
     ``rounding="nearest", below_dt="error"``.
     """
 
     rounding: str = "nearest"
     below_dt: str = "error"
+    min_steps: float = 1.0
 
     ROUNDINGS = ("nearest", "exact")
     BELOW_DT = ("error", "redraw", "clip", "keep")
@@ -96,21 +102,26 @@ class DelayRule:
     def __post_init__(self):
         validate.choice(self.rounding, "rounding", self.ROUNDINGS, owner="DelayRule")
         validate.choice(self.below_dt, "below_dt", self.BELOW_DT, owner="DelayRule")
+        low = 0.5 if self.rounding == "nearest" else 1.0
+        if (isinstance(self.min_steps, bool) or not isinstance(self.min_steps, (int, float))
+                or not low <= self.min_steps <= 1.0):
+            raise ModelDefinitionError(f"DelayRule: min_steps must be a number in [{low:g}, 1] (steps of dt) under "
+                                       f"rounding={self.rounding!r}, got {self.min_steps!r}")
 
     def steps(self, values: np.ndarray, dt: float, owner: str, synapse, law=None, rng=None) -> np.ndarray:
         """Whole steps (int64) of the delays ``values`` (ms, float64, changed in place where redrawn or
         clipped); ``law`` and ``rng`` redraw under ``"redraw"``; ``synapse(i)`` names synapse ``i`` in messages."""
-        low = dt * (1.0 - BELOW_DT_TOLERANCE)
+        low = self.min_steps * dt * (1.0 - BELOW_DT_TOLERANCE)
         if self.below_dt == "redraw":
             _redraw(values, law, low, rng, owner)
         elif self.below_dt == "clip":
-            np.maximum(values, dt, out=values)
+            np.maximum(values, self.min_steps * dt, out=values)
         else:
             bound = 0.0 if self.below_dt == "keep" else low
             bad = np.flatnonzero(values < bound)
             if bad.size:
                 i = int(bad[0])
-                what = "negative" if self.below_dt == "keep" else f"below dt = {dt:g} ms"
+                what = "negative" if self.below_dt == "keep" else f"below {self._threshold(dt)}"
                 raise ModelDefinitionError(
                     f"{owner}: delay {values[i]:g} ms of {synapse(i)} is {what} ({bad.size} of {values.size} "
                     "synapses); choose delay_rule=DelayRule(below_dt='redraw') (random laws) or 'clip'")
@@ -126,6 +137,9 @@ class DelayRule:
             raise ModelDefinitionError(f"{owner}: delay {values[off[0]]} ms is not a multiple of dt = {dt} ms; "
                                        "round it with delay_rule=DelayRule(rounding='nearest')")
         return steps.astype(np.int64)
+
+    def _threshold(self, dt: float) -> str:
+        return f"dt = {dt:g} ms" if self.min_steps == 1.0 else f"{self.min_steps:g} x dt = {self.min_steps * dt:g} ms"
 
 
 def _redraw(values: np.ndarray, law: Initializer, low: float, rng: np.random.Generator, owner: str) -> None:
