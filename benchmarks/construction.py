@@ -67,24 +67,15 @@ nest.set_verbosity("M_ERROR")
 nest.ResetKernel()
 nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": threads, "rng_seed": seed + 1})
 t0 = time.perf_counter()
-w = psc_of_psp(PSP_MEAN, NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
 sizes = [max(1, int(round(n * scale))) for n in FULL_SIZE]
 pops = {name: nest.Create("iaf_psc_exp", n, params=NEURON) for name, n in zip(POPULATIONS, sizes)}
-counts = synapse_numbers(scale)
 res = nest.resolution
-for t, target in enumerate(POPULATIONS):
-    for s, source in enumerate(POPULATIONS):
-        if counts[t, s] == 0:
-            continue
-        kind = source[-1]
-        mean = w * (G if kind == "I" else 1.0) * (2.0 if (source, target) == ("L4E", "L23E") else 1.0)
-        d = DELAY[kind]
-        nest.Connect(pops[source], pops[target],
-                     {"rule": "fixed_total_number", "N": int(counts[t, s]), "allow_autapses": True,
-                      "allow_multapses": True},
-                     {"synapse_model": "static_synapse",
-                      "weight": nest.random.normal(mean, abs(mean) * WEIGHT_REL_STD),
-                      "delay": nest.math.redraw(nest.random.normal(d, d * DELAY_REL_STD), min=0.5 * res, max=np.inf)})
+for source, target, n, mean, d in pathways(scale):
+    nest.Connect(pops[source], pops[target],
+                 {"rule": "fixed_total_number", "N": n, "allow_autapses": True, "allow_multapses": True},
+                 {"synapse_model": "static_synapse",
+                  "weight": nest.random.normal(mean, abs(mean) * WEIGHT_REL_STD),
+                  "delay": nest.math.redraw(nest.random.normal(d, d * DELAY_REL_STD), min=0.5 * res, max=np.inf)})
 nest.Prepare()
 t1 = time.perf_counter()
 print(json.dumps({"seconds": t1 - t0, "synapses": int(nest.GetKernelStatus("num_connections")),
@@ -103,7 +94,6 @@ b2.set_device("cpp_standalone", directory=folder, build_on_run=False)
 b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{threads}"]
 b2.seed(seed)
 t0 = time.perf_counter()
-w = psc_of_psp(PSP_MEAN, NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
 eqs = '''dv/dt = (E_L - v) / tau_m + (I_ex + I_in) / C_m : volt (unless refractory)
          dI_ex/dt = -I_ex / tau_syn : amp
          dI_in/dt = -I_in / tau_syn : amp'''
@@ -112,22 +102,15 @@ ns = dict(E_L=NEURON["E_L"] * b2.mV, tau_m=NEURON["tau_m"] * b2.ms, C_m=NEURON["
 sizes = [max(1, int(round(n * scale))) for n in FULL_SIZE]
 pops = {name: b2.NeuronGroup(n, eqs, threshold="v > -50*mV", reset="v = -65*mV", refractory=2 * b2.ms,
                              method="exact", namespace=ns, name=name) for name, n in zip(POPULATIONS, sizes)}
-counts = synapse_numbers(scale)
 net = b2.Network(*pops.values())
-for t, target in enumerate(POPULATIONS):
-    for s, source in enumerate(POPULATIONS):
-        if counts[t, s] == 0:
-            continue
-        kind = source[-1]
-        mean = w * (G if kind == "I" else 1.0) * (2.0 if (source, target) == ("L4E", "L23E") else 1.0)
-        d = DELAY[kind]
-        syn = b2.Synapses(pops[source], pops[target], "w : amp", on_pre=f"I_{'ex' if kind == 'E' else 'in'}_post += w",
-                          name=f"{source}_{target}")
-        # the probability that the fixed total number connects a pair at least once
-        syn.connect(p=-math.expm1(counts[t, s] * math.log1p(-1.0 / (sizes[s] * sizes[t]))))
-        syn.w = f"({mean} + {abs(mean) * WEIGHT_REL_STD} * randn()) * pA"
-        syn.delay = f"clip({d} + {d * DELAY_REL_STD} * randn(), 0.1, 1e9) * ms"
-        net.add(syn)
+for source, target, n, mean, d in pathways(scale):
+    kind = "ex" if source[-1] == "E" else "in"
+    syn = b2.Synapses(pops[source], pops[target], "w : amp", on_pre=f"I_{kind}_post += w", name=f"{source}_{target}")
+    # the probability that the fixed total number connects a pair at least once
+    syn.connect(p=-math.expm1(n * math.log1p(-1.0 / (pops[source].N * pops[target].N))))
+    syn.w = f"({mean} + {abs(mean) * WEIGHT_REL_STD} * randn()) * pA"
+    syn.delay = f"clip({d} + {d * DELAY_REL_STD} * randn(), 0.1, 1e9) * ms"
+    net.add(syn)
 net.run(0 * b2.ms)
 b2.device.build(directory=folder, compile=True, run=False)
 print(json.dumps({"codegen_compile_s": time.perf_counter() - t0}))

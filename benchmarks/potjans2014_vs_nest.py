@@ -65,23 +65,14 @@ for name, n, k_ext in zip(POPULATIONS, sizes, K_EXT):
     pops[name].V_m = nest.random.normal(*V0)
     recs[name] = nest.Create("spike_recorder", params={"start": transient})
     nest.Connect(pops[name], recs[name])
-counts = synapse_numbers(scale)
 res = nest.resolution
-for t, target in enumerate(POPULATIONS):
-    for s, source in enumerate(POPULATIONS):
-        if counts[t, s] == 0:
-            continue
-        kind = source[-1]
-        mean = w * (G if kind == "I" else 1.0) * (2.0 if (source, target) == ("L4E", "L23E") else 1.0)
-        bounds = dict(min=0.0, max=np.inf) if mean > 0 else dict(min=-np.inf, max=0.0)
-        d = DELAY[kind]
-        nest.Connect(pops[source], pops[target],
-                     {"rule": "fixed_total_number", "N": int(counts[t, s]), "allow_autapses": True,
-                      "allow_multapses": True},
-                     {"synapse_model": "static_synapse",
-                      "weight": nest.math.redraw(nest.random.normal(mean, abs(mean) * WEIGHT_REL_STD), **bounds),
-                      "delay": nest.math.redraw(nest.random.normal(d, d * DELAY_REL_STD), min=res - 0.5 * res,
-                                                max=np.inf)})
+for source, target, n, mean, d in pathways(scale):
+    bounds = dict(min=0.0, max=np.inf) if mean > 0 else dict(min=-np.inf, max=0.0)
+    nest.Connect(pops[source], pops[target],
+                 {"rule": "fixed_total_number", "N": n, "allow_autapses": True, "allow_multapses": True},
+                 {"synapse_model": "static_synapse",
+                  "weight": nest.math.redraw(nest.random.normal(mean, abs(mean) * WEIGHT_REL_STD), **bounds),
+                  "delay": nest.math.redraw(nest.random.normal(d, d * DELAY_REL_STD), min=0.5 * res, max=np.inf)})
 if background == "poisson":
     for name, k_ext in zip(POPULATIONS, K_EXT):
         gen = nest.Create("poisson_generator", params={"rate": BACKGROUND_RATE * k_ext})

@@ -80,6 +80,21 @@ def synapse_numbers(scale: float) -> np.ndarray:
     return np.rint(full * scale).astype(np.int64)
 
 
+def pathways(scale: float) -> list[tuple[str, str, int, float, float]]:
+    """The model's projections at ``scale``: ``(source, target, synapses, mean weight pA, mean delay ms)`` for
+    every connected population pair, in (target, source) order. Peers' scripts build from this list too."""
+    w = psc_of_psp(PSP_MEAN, NEURON["C_m"], NEURON["tau_m"], NEURON["tau_syn_ex"])
+    counts = synapse_numbers(scale)
+    out = []
+    for t, target in enumerate(POPULATIONS):
+        for s, source in enumerate(POPULATIONS):
+            if counts[t, s]:
+                kind = source[-1]
+                mean = w * (G if kind == "I" else 1.0) * (2.0 if (source, target) == ("L4E", "L23E") else 1.0)
+                out.append((source, target, int(counts[t, s]), mean, DELAY[kind]))
+    return out
+
+
 class Potjans2014(sl.Network):
     """The microcircuit at ``scale`` (population sizes times ``scale``, in-degrees kept), background
     ``"poisson"`` or ``"dc"``. Populations are attributes named as in :data:`POPULATIONS`; projections
@@ -99,21 +114,14 @@ class Potjans2014(sl.Network):
             i_e = BACKGROUND_RATE * 1e-3 * k_ext * w * NEURON["tau_syn_ex"] if background == "dc" else 0.0
             pops[name] = sl.IafPscExp(n, I_e=i_e, **NEURON, init={"V_m": sl.Normal(*V0)})
             setattr(self, name, pops[name])
-        counts = synapse_numbers(scale)
         rule = sl.DelayRule(below_dt="redraw", min_steps=0.5)
-        for t, target in enumerate(POPULATIONS):
-            for s, source in enumerate(POPULATIONS):
-                if counts[t, s] == 0:
-                    continue
-                kind = source[-1]
-                mean = w * (G if kind == "I" else 1.0) * (2.0 if (source, target) == ("L4E", "L23E") else 1.0)
-                post = pops[target]
-                synapse = post.excitatory() if kind == "E" else post.inhibitory()
-                conn = sl.FixedTotalNumber(int(counts[t, s]), allow_self=True, multapses=True)
-                d = DELAY[kind]
-                setattr(self, f"{source}_{target}", sl.Projection(
-                    pops[source], post, conn, sl.Normal(mean, abs(mean) * WEIGHT_REL_STD), synapse=synapse,
-                    delay=sl.Normal(d, d * DELAY_REL_STD), delay_rule=rule))
+        for source, target, n, mean, d in pathways(scale):
+            post = pops[target]
+            synapse = post.excitatory() if source[-1] == "E" else post.inhibitory()
+            setattr(self, f"{source}_{target}", sl.Projection(
+                pops[source], post, sl.FixedTotalNumber(n, allow_self=True, multapses=True),
+                sl.Normal(mean, abs(mean) * WEIGHT_REL_STD), synapse=synapse, delay=sl.Normal(d, d * DELAY_REL_STD),
+                delay_rule=rule))
         if background == "poisson":
             for name, k_ext in zip(POPULATIONS, K_EXT):
                 post = pops[name]
