@@ -30,14 +30,14 @@ skipped. One table is printed; "x spikeloom" is the peer's seconds over spikeloo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
 
-from potjans2014_vs_nest import model_table_module  # the published numbers, for peers without spikeloom
+# the published numbers for peers without spikeloom, and a peer process that returns its JSON line
+from potjans2014_vs_nest import model_table_module, run
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
@@ -128,14 +128,6 @@ pre = glob.glob(os.path.join(folder, "results", "*__synaptic_pre*"))
 print(json.dumps({"seconds": t1 - t0, "synapses": sum(os.path.getsize(f) for f in pre) // 4,
                   "peak_gb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20}))
 """
-
-
-def run(python: str, code: str, args: list[str]) -> dict | None:
-    proc = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, cwd=ROOT)
-    if proc.returncode != 0:
-        print(f"{python}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
-        return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def usable(python: str | None, module: str) -> bool:
