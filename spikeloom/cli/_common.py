@@ -87,7 +87,8 @@ def network_bytes(n_neurons: float, n_synapses: float, n_steps: int, dt_ms: floa
 
 
 def add_file_arguments(run) -> None:
-    """The options of a network command's files: ``--out``, ``--checkpoint-every``, ``--resume``, ``--nwb``."""
+    """The options of a network command's files and display: ``--out``, ``--checkpoint-every``, ``--resume``,
+    ``--nwb``, ``--no-plot``, ``--progress``."""
     run.add_argument("--out", default=None, help="output folder (default ./out; with --resume, the checkpoint's "
                                                  "folder)")
     run.add_argument("--checkpoint-every", type=number, default=None, metavar="MS",
@@ -97,6 +98,8 @@ def add_file_arguments(run) -> None:
                      help="continue the run saved in this checkpoint.h5 up to --duration (then the total "
                           "duration), appending to the results.h5 of its run; give the options of that run")
     run.add_argument("--nwb", action="store_true", help="also write results.nwb (Neurodata Without Borders)")
+    run.add_argument("--no-plot", action="store_true", help="skip raster.png")
+    run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
 
 
 def file_plan(args, model: str, options: dict, duration: float, dt: float) -> dict:

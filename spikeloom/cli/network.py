@@ -43,8 +43,6 @@ def add_arguments(run) -> None:
     run.add_argument("--fan-in", type=num, default=None, help="mean synapses per neuron, in [0, n] (default: 2 %% "
                                                               "of the model's own size, 80)")
     _common.add_file_arguments(run)
-    run.add_argument("--no-plot", action="store_true", help="skip raster.png")
-    run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
 
 
 def check_options(args, spec) -> dict:

@@ -43,8 +43,6 @@ def add_arguments(run) -> None:
     run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default) or jax")
     run.add_argument("--precision", choices=["float32", "float64"], default="float32")
     _common.add_file_arguments(run)
-    run.add_argument("--no-plot", action="store_true", help="skip raster.png")
-    run.add_argument("--progress", action="store_true", default=None, help="always show a progress bar")
 
 
 def check_options(args) -> dict:
