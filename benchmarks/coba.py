@@ -7,12 +7,14 @@ load, or the peer's build (code generation + compilation).
 
     python benchmarks/coba.py                 # 1 s and 10 s, all peers, then the scaling table
     python benchmarks/coba.py --quick         # 1 s only, no 400 k row
+    python benchmarks/coba.py --threads-only  # the threads table alone (1 and 2 threads, 4 k / 40 k / 400 k)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import statistics
@@ -63,6 +65,87 @@ def measure_peer(name, python, args, duration, n, fan_in, repeats):
             "n_synapses": runs[0]["n_synapses"], "rate_e": runs[0]["rate_hz"]["E"]}
 
 
+#: one COBA run in a fresh process: serial or threaded loop (``parallel``), threads from NUMBA_NUM_THREADS
+THREAD_CHILD = """
+import json, os, sys, time, numba, numpy as np
+import spikeloom as sl
+from spikeloom.models.coba import COBA
+n, parallel, duration = int(sys.argv[1]), sys.argv[2] == "1", float(sys.argv[3])
+runner = sl.Runner(COBA(n_exc=4 * n // 5, n_inh=n // 5, p=80.0 / n), dt=0.1, seed=1, parallel=parallel)
+load = os.getloadavg()[0]
+result = runner.run(duration)
+print(json.dumps({"run_s": result.run_s, "compile_s": result.compile_s, "threads": numba.get_num_threads(),
+                  "load": load, "n_synapses": int(sum(pg.col.size for pg in runner.plan.pgroups)),
+                  "state": float(np.sum(runner.get("E.V"))),
+                  "spikes": int(sum(c.sum() for c in result.spike_counts.values()))}))
+"""
+
+
+def measure_threads(n, parallel, threads, duration, repeats, cache):
+    """Median run time of ``repeats`` fresh processes (compile cache ``cache``, filled by a first run)."""
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), SPIKELOOM_CACHE_DIR=cache)
+    cmd = [sys.executable, "-c", THREAD_CHILD, str(n), "1" if parallel else "0", str(duration)]
+    first = run_child(cmd, env)
+    runs = [run_child(cmd, env) for _ in range(repeats)]
+    return {**first, "run_s": statistics.median(r["run_s"] for r in runs), "runs": [r["run_s"] for r in runs],
+            "load": max(r["load"] for r in runs)}
+
+
+def threads_table(sizes, repeats):
+    """Serial loop, threaded loop on 1 and on 2 threads: run times (min-max of the repeats), the load average
+    while measuring ("idle" below 0.5 per core), and that all three give the same spikes and final state."""
+    print(f"\n### Threads: COBA at fan-in 80 (medians of {repeats}, range in brackets)\n")
+    print("| neurons | synapses | bio time (s) | serial (s) | threaded, 1 thread (s) | threaded, 2 threads (s) "
+          "| 2 threads / serial | machine | automatic choice | identical |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    sys.path.insert(0, str(ROOT))
+    from spikeloom.engines.numba.engine import default_parallel
+    cache = tempfile.mkdtemp()
+    for n in sizes:
+        duration = 300.0 if n >= 400_000 else 1000.0
+        rows = [measure_threads(n, parallel, threads, duration, repeats, cache)
+                for parallel, threads in ((False, 1), (True, 1), (True, 2))]
+        fmt = lambda r: f"{r['run_s']:.3f} [{min(r['runs']):.3f}-{max(r['runs']):.3f}]"  # noqa: E731
+        load = max(r["load"] for r in rows)
+        same = len({(r["state"], r["spikes"]) for r in rows}) == 1
+        auto = "threads" if default_parallel(n) else "serial"
+        print(f"| {n:,} | {rows[0]['n_synapses']:,} | {duration / 1000:g} | {fmt(rows[0])} | {fmt(rows[1])} | "
+              f"{fmt(rows[2])} | {rows[2]['run_s'] / rows[0]['run_s']:.2f} | "
+              f"{'idle' if load < 0.5 * (os.cpu_count() or 1) else 'busy'} (load {load:.1f}) | {auto} | "
+              f"{'yes' if same else 'NO'} |")
+        sys.stdout.flush()
+
+
+#: synthetic load model of one COBA step (fan-in 80, ~20 Hz), per neuron or per due synapse, on one core of
+#: this machine, and of the thread pool: see benchmarks/README.md ("Threads") for where each number comes from
+MODEL = dict(update_ns=0.9, add_ns=5.0, add_miss_ns=140.0, cached_neurons=100_000, search_ns=1.0, serial_ns=0.05,
+             fork_us=4.0, fork_log_us=1.0, bandwidth_cores=12, rate_hz=20.0, fan_in=80, dt_s=1e-4, forks_per_step=2)
+
+
+def model_step_us(n, cores, m=MODEL):
+    """Modelled time of one step (us) on ``cores`` threads: the neuron update (split by blocks, limited by
+    memory bandwidth beyond ``bandwidth_cores``), the delivery (additions split by target ranges; every thread
+    binary-searches every due row twice), a serial part (spike recording, rings) and the fork/joins."""
+    spikes = n * m["rate_hz"] * m["dt_s"]
+    update = n * m["update_ns"] / min(cores, m["bandwidth_cores"]) / 1e3
+    add_ns = m["add_ns"] if n <= m["cached_neurons"] else m["add_miss_ns"]  # targets in cache, or a miss each
+    adds = spikes * m["fan_in"] * add_ns / min(cores, m["bandwidth_cores"]) / 1e3
+    search = 0.0 if cores == 1 else spikes * 2 * 7 * m["search_ns"] / 1e3  # log2(80) ~ 7 probes per search
+    serial = n * m["serial_ns"] / 1e3
+    sync = 0.0 if cores == 1 else m["forks_per_step"] * (m["fork_us"] + m["fork_log_us"] * math.log2(cores))
+    return update + adds + search + serial + sync
+
+
+def model_table():
+    print("\n### Threads beyond this machine: synthetic load model (speed-up over 1 thread, idle cores)\n")
+    cores = [1, 2, 8, 16, 32, 64]
+    print("| neurons | " + " | ".join(f"{c} cores" for c in cores) + " |")
+    print("|---|" + "---|" * len(cores))
+    for n in (4000, 40000, 400000, 4000000):
+        t1 = model_step_us(n, 1)
+        print(f"| {n:,} | " + " | ".join(f"{t1 / model_step_us(n, c):.1f}x" for c in cores) + " |")
+
+
 def peers(duration, repeats):
     brian2 = PEERS / "brian2" / "bin" / "python"
     brainpy = PEERS / "brainpy" / "bin" / "python"
@@ -98,10 +181,15 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="1 s only, scaling without 400 k")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--threads-only", action="store_true", help="only the threads table")
     ap.add_argument("--jax-device", choices=["cpu", "gpu"], default="cpu",
                     help="device of the JAX engine rows (gpu: also the 4 k to 4 M scaling table)")
     args = ap.parse_args()
     print(f"COBA network, dt 0.1 ms, medians of {args.repeats}; machine: {os.cpu_count()} cores")
+    if args.threads_only:
+        threads_table([4000, 40000] if args.quick else [4000, 40000, 400000], args.repeats)
+        model_table()
+        return
     for duration in ([1000] if args.quick else [1000, 10000]):
         ours = measure_spikeloom(duration, 4000, 80, args.repeats)
         jax = measure_spikeloom(duration, 4000, 80, args.repeats, engine="jax", device=args.jax_device)
@@ -118,6 +206,8 @@ def main():
               f"{'yes' if r['threads'] else 'no'} | {r['peak_mb']:.0f} | "
               f"{r['peak_mb'] * 2**20 / r['n_synapses']:.1f} |")
         sys.stdout.flush()
+    threads_table([4000, 40000] if args.quick else [4000, 40000, 400000], args.repeats)
+    model_table()
     sizes = [4000, 40000, 400000, 1000000, 4000000] if args.jax_device == "gpu" else [4000, 40000]
     print(f"\n### JAX engine ({args.jax_device}) against the Numba engine, fan-in 80, 1 s of biological time\n")
     print("| neurons | JAX compile (s) | JAX run (s) | Numba run (s) | JAX / Numba run time | peak RSS (MB) |")

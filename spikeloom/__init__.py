@@ -30,6 +30,8 @@ from .inputs import TimedArray as TimedArray
 from . import plot as plot
 from .network import Network as Network
 from .network import Projection as Projection
+from .network.graded import GapJunction as GapJunction
+from .network.graded import GradedProjection as GradedProjection
 from .network.projection import DelayRule as DelayRule
 from .neurons import HH as HH
 from .neurons import LIF as LIF
@@ -53,5 +55,8 @@ from .synapses import Alpha as Alpha
 from .synapses import Delta as Delta
 from .synapses import DualExponential as DualExponential
 from .synapses import Exponential as Exponential
+from .synapses.graded import Gap as Gap
+from .synapses.graded import GradedSynapse as GradedSynapse
+from .synapses.graded import PowerGpot as PowerGpot
 
 __version__ = "0.1.0"

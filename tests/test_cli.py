@@ -57,6 +57,10 @@ def test_lpu_demo_keeps_lpu_0_and_changes_lpu_1(tmp_path):
     summary = json.loads(out.stdout.strip().splitlines()[-1])
     assert summary["lpu_0_identical"] is True and summary["lpu_1_changed"] is True
     assert all(v > 0 for run in summary["spikes"].values() for v in run.values())
+    # the JAX engine runs the same network: the same spike counts
+    out = run_cli("run", "lpu-demo", "--engine", "jax", "--duration", "0.3", "--no-plot", "--out", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1])["spikes"] == summary["spikes"]
 
 
 def test_a_run_shorter_than_the_rate_window_writes_every_output(tmp_path, capsys):

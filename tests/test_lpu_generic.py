@@ -24,19 +24,20 @@ def _lif_graph(V0=-0.05):
     return G
 
 
-def _run(lpu, steps):
+def _run(lpu, steps, engine="cpu"):
     man = Manager(DT)
     man.add(lpu)
-    man.run(steps, chunk=700)
+    man.run(steps, chunk=700, engine=engine)
     return lpu
 
 
-def test_single_lif_with_pulse_input_matches_the_analytic_solution(tmp_path):
+@pytest.mark.parametrize("engine", ["cpu", "jax"])
+def test_single_lif_with_pulse_input_matches_the_analytic_solution(tmp_path, engine):
     steps = 10000
     rows = demo.pulse_input(1, DT, steps * DT)
     hdf5.write_input(tmp_path / "in.h5", rows)
     lpu = _run(GenericLPU(_lif_graph(), DT, "one", input_file=tmp_path / "in.h5",
-                          output_file=tmp_path / "out.h5"), steps)
+                          output_file=tmp_path / "out.h5"), steps, engine)
     spikes = hdf5.read_array(tmp_path / "out_spike.h5")[:, 0]
     assert spikes.shape == (steps,) and np.array_equal(spikes, lpu.recorded["spike"][:, 0])
     # analytic: V(t) = R I + (V0 - R I) exp(-t / RC) between spikes, I constant over each step (row s drives step s)
@@ -182,7 +183,8 @@ def test_demo_lpu0_identical_lpu1_changes(tmp_path):
     assert np.array_equal(hdf5.read_array(tmp_path / "connected_lpu_1_spike.h5"), c1.recorded["spike"])
 
 
-def test_a_state_that_blows_up_is_reported_and_the_steps_before_it_are_kept(tmp_path):
+@pytest.mark.parametrize("engine", ["cpu", "jax"])
+def test_a_state_that_blows_up_is_reported_and_the_steps_before_it_are_kept(tmp_path, engine):
     from spikeloom import SimulationError
 
     rows = np.zeros((50, 1))
@@ -195,7 +197,7 @@ def test_a_state_that_blows_up_is_reported_and_the_steps_before_it_are_kept(tmp_
     man.add(lpu)
     with pytest.raises(SimulationError, match=r"LPU 'boom': .*non-finite at step 20 \(t = 0.002 s\), node 0 \(n0\), "
                                               r"variable 'V'"):
-        man.run(50, chunk=30)
+        man.run(50, chunk=30, engine=engine)
     kept = hdf5.read_array(tmp_path / "out_spike.h5")
     assert kept.shape == (20, 1) and np.array_equal(kept, lpu.recorded["spike"])
 

@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 import spikeloom as sl
-from spikeloom._errors import EngineError, ModelDefinitionError
+from spikeloom._errors import ModelDefinitionError
 from spikeloom.core.params import Param
 from spikeloom.network.build import build_plan, stored_connections
 
@@ -292,11 +292,7 @@ def test_every_stored_connector_and_random_delays(conn):
     assert len(np.unique(d1.data)) > 1
 
 
-def test_procedural_and_jax_refused():
+def test_procedural_refused():
     net = sl.Network(A=sl.LIF(10), B=sl.LIF(10))
     with pytest.raises(ModelDefinitionError, match="plasticity needs stored connectivity"):
         sl.Projection(net.A, net.B, sl.ProceduralProb(0.1), weight=1.0, plasticity=sl.STDP())
-    net.P = sl.Projection(net.A, net.B, sl.FixedProb(0.1), weight=0.5, plasticity=sl.STDP())
-    pytest.importorskip("jax")
-    with pytest.raises(EngineError, match=r"\['P'\] have plasticity.*engine='cpu'"):
-        sl.Runner(net, engine="jax")

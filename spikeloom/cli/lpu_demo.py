@@ -5,15 +5,14 @@ Writes the LPU graphs (GEXF), inputs and outputs (HDF5, Neurokernel's layout), `
 
 Checked before anything is generated: ``--dt`` (seconds, in :data:`DT_RANGE_S`) must divide ``--duration``
 (no silent rounding of the step count), the seed leaves room for LPU 1's ``seed + 1``, the memory of the
-recorded outputs is estimated, and ``--engine jax`` is refused (the JAX engine cannot run LPUs yet).
-Ctrl-C stops the run (exit 130).
+recorded outputs is estimated. ``--engine cpu`` (Numba) and ``--engine jax`` run the same network and print
+the same spike counts. Ctrl-C stops the run (exit 130).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._errors import EngineError
 from ..core import validate
 from ..io.atomic import writable_folder
 from . import _common
@@ -36,17 +35,13 @@ def add_arguments(run) -> None:
                      help=f"time step in s, in [{DT_RANGE_S[0]:g}, {DT_RANGE_S[1]:g}] (default 1e-4)")
     run.add_argument("--seed", type=num, default=0,
                      help=f"LPU i is generated with seed + i, seed in [0, {_common.MAX_SEED - 1}] (default 0)")
-    run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default); jax cannot "
-                                                                             "run LPUs yet")
+    run.add_argument("--engine", choices=["cpu", "jax"], default="cpu", help="cpu (Numba, default) or jax")
     run.add_argument("--out", default="out", help="output folder (default ./out)")
     run.add_argument("--no-plot", action="store_true", help="skip the figures and the animation")
 
 
 def check_options(args) -> dict:
     """Validated duration, dt, steps and seed (ModelDefinitionError naming the option otherwise)."""
-    if args.engine == "jax":
-        raise EngineError("lpu-demo: --engine jax cannot run LPUs yet (their steps are Numba kernels); use "
-                          "--engine cpu")
     duration = validate.positive(args.duration, "--duration", unit="s")
     dt = validate.real(args.dt, "--dt", unit="s", low=DT_RANGE_S[0], high=DT_RANGE_S[1])
     seed = _common.whole(args.seed, "--seed", 0, _common.MAX_SEED - 1,
@@ -63,7 +58,8 @@ def run(args) -> dict:
                     fix="lower --duration or raise --dt")
     _common.step_cap(opts["n_steps"], opts["duration"], opts["dt"], unit="s")
     out = writable_folder(args.out)
-    runs = intro_demo(out, duration=opts["duration"], dt=opts["dt"], seeds=(opts["seed"], opts["seed"] + 1))
+    runs = intro_demo(out, duration=opts["duration"], dt=opts["dt"], seeds=(opts["seed"], opts["seed"] + 1),
+                      engine=args.engine)
     outputs = {run: [(lpu.recorded["spike"], lpu.recorded["gpot"]) for lpu in r["lpus"]] for run, r in runs.items()}
     plain, linked = outputs["unconnected"], outputs["connected"]
     same_0 = all(np.array_equal(a, b) for a, b in zip(plain[0], linked[0]))

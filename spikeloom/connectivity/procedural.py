@@ -39,9 +39,12 @@ Sampling (exact up to the 24-bit resolution of the uniform numbers):
 - weights: a number; :class:`~spikeloom.core.initializers.Uniform` ``(low, high)``: ``low + (high - low) u``;
   :class:`~spikeloom.core.initializers.Normal` ``(mean, std)``: ``mean + std z`` (Box-Muller), drawn per
   synapse with a *counter*: the target index for a probability or out-degree, the slot ``q`` for an
-  in-degree (so the synapses of a multapse have independent weights and delays).
+  in-degree (so the synapses of a multapse have independent weights).
 - delay jitter (``delay_std`` of a procedural projection, ms): a synapse's delay is
   ``round(delay / dt + (delay_std / dt) z)`` steps, ``z`` normal and truncated to ``|z| <= 5``, clipped at 0.
+  ``z`` is keyed by the synapse's *position* in its presynaptic neuron's row (0, 1, ... in the order of the
+  counters above), so that positions ``2k`` and ``2k + 1`` take the two numbers of one Box-Muller pair (one
+  logarithm, square root and cosine for two delays); independent normals all the same.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ import numpy as np
 from .._errors import ModelDefinitionError
 from ..core import validate
 from ..core.initializers import Constant, Initializer, Normal, Uniform
-from ..core.random import make_hash, make_random
+from ..core.random import make_hash, make_normal_pair, make_random
 from .generators import _degree_fields, _who, flag
 
 #: connector kinds and weight kinds as stored in the plan (engine-neutral integers)
@@ -256,15 +259,17 @@ def make_procedural(xp):
       ``q // k`` (unsorted, repeats possible), using the prefix sums ``cum[cum_lo:]``; ``noself`` >= 0
       excludes that target;
     - ``weight(seed, stream, i, counter, kind, a, b)``;
-    - ``delay(seed, stream, i, counter, mean, std, limit)``: delay in steps (``std`` = 0: ``mean`` rounded);
-    - ``delays(seed, stream, i, counters, m, mean, std, limit, out)``: ``out[c]`` = ``delay`` of ``counters[c]``
-      for ``c < m`` (``std`` > 0).
+    - ``delay(seed, stream, i, position, mean, std, limit)``: delay in steps of the synapse at ``position`` in
+      the row of ``i`` (the order ``targets`` writes them; ``std`` = 0: ``mean`` rounded);
+    - ``delays(seed, stream, i, m, mean, std, limit, out)``: ``out[c]`` = ``delay`` of position ``c`` for
+      ``c < m`` (``std`` > 0), two positions per Box-Muller pair.
 
     ``targets`` and ``delays`` are compiled apart (``xp.kernel``): the gaps of a probability are drawn
     :data:`GAP_CHUNK` at a time into ``out`` ahead of the targets already written (each gap gives at most one
     target, so no gap is overwritten before it is read), and that loop, like the one of ``delays``, vectorizes.
     """
     uniform, normal = make_random(xp)
+    normal_pair = make_normal_pair(xp)
     halves, _, permute = make_feistel(xp)
     log = getattr(xp, "inlined", xp).log
     two24 = 16777216.0
@@ -326,16 +331,25 @@ def make_procedural(xp):
         return a + b * normal(seed, stream + 1, i, counter)
 
     @xp.inline
-    def delay(seed, stream, i, counter, mean, std, limit):
-        if std == 0.0:
-            return xp.floor(mean + 0.5)
-        z = xp.maximum(-JITTER_TRUNCATION, xp.minimum(JITTER_TRUNCATION, normal(seed, stream + 2, i, counter)))
+    def steps(z, mean, std, limit):
+        z = xp.maximum(-JITTER_TRUNCATION, xp.minimum(JITTER_TRUNCATION, z))
         return xp.maximum(0, xp.minimum(limit, xp.floor(mean + std * z + 0.5)))
 
+    @xp.inline
+    def delay(seed, stream, i, position, mean, std, limit):
+        if std == 0.0:
+            return xp.floor(mean + 0.5)
+        return steps(normal(seed, stream + 2, i, position), mean, std, limit)
+
     @xp.kernel
-    def delays(seed, stream, i, counters, m, mean, std, limit, out):
-        ids, days = counters[:m], out[:m]
-        for c in range(m):
-            days[c] = int(delay(seed, stream, i, ids[c], mean, std, limit))
+    def delays(seed, stream, i, m, mean, std, limit, out):
+        # positions 2k and 2k + 1 share one Box-Muller pair (one logarithm for two delays)
+        days = out[:m]
+        for k in range(m // 2):
+            z0, z1 = normal_pair(seed, stream + 2, i, k)
+            days[2 * k] = int(steps(z0, mean, std, limit))
+            days[2 * k + 1] = int(steps(z1, mean, std, limit))
+        if m % 2:
+            days[m - 1] = int(delay(seed, stream, i, m - 1, mean, std, limit))
 
     return targets, weight, delay, delays

@@ -106,6 +106,69 @@ def _make_random(xp):
 
 
 
+def make_uniform52(xp):
+    """Return ``uniform52(key, step, index, c)``: uniform ``c`` of the draw keyed by ``key = bits(seed, stream,
+    step, index)`` (:func:`make_hash`), 52 random bits from the two words ``fmix(key + (2c + 1) G)`` and
+    ``fmix(key + (2c + 2) G)`` (``G`` the golden-ratio increment: one mixing round per word, as the key already
+    carries the whole chain; ``step`` and ``index`` are kept in the signature for the callers):
+    ``(m + 1/2) 2**-52`` lies in (0, 1), exact in float64 (a float64 namespace ``xp``)."""
+    fmix = make_mixer(xp)
+    golden = xp.u(GOLDEN)
+    s6 = xp.u(6)
+    two = xp.u(2)
+    one = xp.u(1)
+
+    @xp.inline
+    def uniform52(key, step, index, c):
+        w0 = fmix(xp.mask(key + (xp.u(c) * two + one) * golden))
+        w1 = fmix(xp.mask(key + (xp.u(c) * two + two) * golden))
+        return (xp.to_float(w0 >> s6) * 67108864.0 + xp.to_float(w1 >> s6) + 0.5) * 2.220446049250313e-16
+
+    return uniform52
+
+
+#: largest gap a geometric draw returns (a source that never spikes, p = 0, waits this many steps)
+GEOMETRIC_MAX = float(2 ** 62)
+
+
+#: ``log(1 - p)`` is kept at or above this (p = 1 then still gives a gap of 1) and, inverted, at or below -1e-300
+GEOMETRIC_LOG_FLOOR = -690.0
+
+
+def geometric_log(p):
+    """``log(1 - p)`` of success probabilities ``p`` in [0, 1] (numpy, float64, on the host), the parameter of
+    :func:`make_geometric`, floored at :data:`GEOMETRIC_LOG_FLOOR` so that it fits every float type."""
+    import numpy as np
+
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log1p(-np.clip(np.asarray(p, np.float64), 0.0, 1.0)), GEOMETRIC_LOG_FLOOR)
+
+
+def make_geometric(xp):
+    r"""Return ``gap(seed, stream, step, index, log_q)``: the number of Bernoulli(``p``) trials up to and
+    including the first success, counted from trial ``step`` on (a float64 integer >= 1), written once against
+    a float64 namespace ``xp``; ``log_q = log(1 - p)`` (:func:`geometric_log`).
+
+    With ``u = uniform52(bits(seed, stream, step, index), ...)`` in (0, 1) (:func:`make_uniform52`),
+    :math:`G = 1 + \lfloor \log u / \log(1 - p) \rfloor`: :math:`P(G > k) = P(\log u < k \log(1 - p)) =
+    (1 - p)^k`, the geometric law of the first success of independent trials, to the 52-bit resolution of
+    ``u``. ``p = 1`` gives 1 (``log_q`` = -690, below ``log u >= -36.1``), ``p = 0`` (``log_q = 0``)
+    :data:`GEOMETRIC_MAX`. The logarithm is the engine-neutral ``xp.log`` and ``log_q`` is inverted, then
+    multiplied (XLA rewrites a division by a shared value into such a product, so both engines take the
+    product), hence both engines draw the same gaps."""
+    bits = make_hash(xp)
+    uniform52 = make_uniform52(xp)
+
+    @xp.inline
+    def gap(seed, stream, step, index, log_q):
+        u = uniform52(bits(seed, stream, step, index), step, index, 0)
+        # log_q <= -1e-300 keeps p = 0 away from a division by zero: the product then exceeds the cap
+        inv = 1.0 / xp.minimum(log_q, -1e-300)
+        return 1.0 + xp.ffloor(xp.minimum(xp.log(u) * inv, GEOMETRIC_MAX))
+
+    return gap
+
+
 #: below this mean a Poisson count is drawn by inversion (a table of its distribution), from it on by PTRS
 POISSON_INVERSION_MAX_MEAN = 10.0
 
@@ -114,10 +177,8 @@ def make_poisson(xp):
     """Counter-based Poisson counts, written once against a float64 namespace ``xp``.
 
     A count is keyed by ``(seed, stream, step, index)``: ``key = bits(seed, stream, step, index)``, and the
-    draw's ``c``-th uniform is ``uniform52(key, step, index, c)``, 52 random bits from the two words
-    ``fmix(key + (2c + 1) G)`` and ``fmix(key + (2c + 2) G)`` (``G`` the golden-ratio increment: one mixing
-    round per word, as the key already carries the whole chain; ``step`` and ``index`` are kept in the
-    signature for the callers): ``(m + 1/2) 2**-52`` lies in (0, 1), exact in float64.
+    draw's ``c``-th uniform is ``uniform52(key, step, index, c)`` (:func:`make_uniform52`), in (0, 1) with 52
+    random bits.
 
     - Mean below :data:`POISSON_INVERSION_MAX_MEAN`: inversion on uniform 0 against the distribution function
       ``F_0 .. F_K`` of the mean (:func:`poisson_table`, computed once on the host): ``v = u F_K`` and
@@ -136,21 +197,11 @@ def make_poisson(xp):
     from types import SimpleNamespace
 
     bits = make_hash(xp)
-    fmix = make_mixer(xp)
-    golden = xp.u(GOLDEN)
-    s6 = xp.u(6)
-    two = xp.u(2)
-    one = xp.u(1)
+    uniform52 = make_uniform52(xp)
     half_log_2pi = 0.5 * math.log(2.0 * math.pi)
     # Stirling's series of log Gamma(z): 1/(12 z) - 1/(360 z^3) + 1/(1260 z^5) - 1/(1680 z^7) + 1/(1188 z^9)
     # - 691/(360360 z^11); for z >= 11 the next term is below 2e-16
     c1, c3, c5, c7, c9, c11 = 1.0 / 12.0, -1.0 / 360.0, 1.0 / 1260.0, -1.0 / 1680.0, 1.0 / 1188.0, -691.0 / 360360.0
-
-    @xp.inline
-    def uniform52(key, step, index, c):
-        w0 = fmix(xp.mask(key + (xp.u(c) * two + one) * golden))
-        w1 = fmix(xp.mask(key + (xp.u(c) * two + two) * golden))
-        return (xp.to_float(w0 >> s6) * 67108864.0 + xp.to_float(w1 >> s6) + 0.5) * 2.220446049250313e-16
 
     @xp.inline
     def log_factorial(k):

@@ -23,30 +23,35 @@ SYNAPSE_TYPES = {"nmda": ("Inmda", "nmda"), "ampa": ("Iampa", "ampa"),
 
 
 def dpi_synapse_rate(xp):
-    """dS/dt of one DPI synapse (see :class:`DPINeuron`, "synapses"); ``q = C U_T / kappa`` (pF mV)."""
+    """dS/dt of one DPI synapse (see :class:`DPINeuron`, "synapses"); ``r = kappa / (C U_T)`` (1/(pF mV)), so
+    that ``tau = 1 / (r I_tau')``. The quotient ``(-S - I_g' + 2 l) / (tau (I_g'/S + 1))`` is computed as
+    ``(-S - I_g' + 2 l) r I_tau' S / (I_g' + S)``: one division instead of three (divisions bound the update
+    loop's speed); ``I_g' + S > 0`` for every ``S >= 0``."""
 
-    def rate(S, I_tau, alpha, q):
+    def rate(S, I_tau, alpha, r):
         on = S > I0
         floor = xp.where(on, 0.0, I0)
         Itau_s = xp.where(on, I_tau, 0.0) + floor
         Ig_s = xp.where(on, alpha * I_tau, 0.0) + floor
-        tau = q / Itau_s
-        safe = xp.where(S > 0.0, S, 1.0)  # S = 0 never occurs from I0-floored states; keeps x/0 out
-        return xp.where(S > 0.0, (-S - Ig_s + 2.0 * floor) / (tau * (Ig_s / safe + 1.0)), 0.0)
+        return xp.where(S > 0.0, (-S - Ig_s + 2.0 * floor) * (r * Itau_s) * S / (Ig_s + S), 0.0)
 
     return rate
 
 
 def dpi_soma(xp):
     """Soma terms shared by the vector field and the stability bookkeeping: returns
-    ``(I_sum, Itau_s, Ig_s, I_ahp_s, floor, clipped I)`` for membrane current ``Imem``."""
+    ``(I_sum, Itau_s, Ig_s, I_ahp_s, floor, clipped I)`` for membrane current ``Imem``; ``pfb_slope`` is
+    ``1 / Isoma_pfb_norm`` (1/pA)."""
 
-    def soma_terms(Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th,
-                   Isoma_pfb_norm):
+    # the engine's exp inlined where the namespace offers that (Numba): a call would stop the update loop
+    # from vectorizing (the same function, so the same numbers)
+    exp = getattr(getattr(xp, "inlined", xp), "exp", xp.exp)
+
+    def soma_terms(Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th, pfb_slope):
         on = Imem > I0
         floor = xp.where(on, 0.0, I0)
         I_clip = xp.minimum(xp.maximum(Imem, I0), I_MAX)
-        I_pfb = Isoma_pfb_gain / (1.0 + xp.exp(-(Imem - Isoma_pfb_th) / Isoma_pfb_norm))
+        I_pfb = Isoma_pfb_gain / (1.0 + exp((Isoma_pfb_th - Imem) * pfb_slope))
         Itau_s = xp.where(on, Isoma_dpi_tau, 0.0) + floor
         Ig_s = xp.where(on, alpha_soma * Itau_s, 0.0) + floor
         I_pfb_s = xp.where(on, I_pfb, 0.0) + floor
@@ -62,7 +67,7 @@ def dpi_input(xp):
     """The soma's input current: NMDA gated by the membrane, AMPA, minus GABA_B, constant and external input."""
 
     def soma_input(Inmda, Iampa, Igaba_b, Isoma_const, I, Inmda_thr, I_clip):
-        I_nmda_gated = Inmda / (1.0 + Inmda_thr / I_clip)
+        I_nmda_gated = Inmda * I_clip / (I_clip + Inmda_thr)  # Inmda / (1 + Inmda_thr / I_clip), one division
         return xp.minimum(xp.maximum(I_nmda_gated + Iampa - Igaba_b + Isoma_const + I, I0), I_MAX)
 
     return soma_input
@@ -163,13 +168,14 @@ class DPINeuron(AbstractNeuron):
     @staticmethod
     def derived(p, dt):
         kappa = (np.asarray(p["kn"]) + np.asarray(p["kp"])) / 2.0
-        # q = C U_T / kappa (every tau = q / I_tau), so that the vector field stays within 30 arguments
-        q = {f"q_{x}": np.asarray(p[c]) * np.asarray(p["Ut"]) / kappa for x, c in _CAPACITANCES.items()}
+        # r = kappa / (C U_T) (every tau = 1 / (r I_tau)): the loop multiplies by it instead of dividing
+        r = {f"r_{x}": kappa / (np.asarray(p[c]) * np.asarray(p["Ut"])) for x, c in _CAPACITANCES.items()}
         # frozen steps after the spike step: Brian2 integrates again once timestep(t - lastspike) >= refP/dt
         ref = np.floor(np.asarray(p["soma_refP"]) / dt + 1e-3) - 1.0
         # the AHP gain current (the reference's Isoma_ahp_g), precomputed for the same 30-argument reason
         ahp_g = np.asarray(p["alpha_ahp"]) * np.asarray(p["Isoma_ahp_tau"])
-        return {**q, "Isoma_ahp_g": ahp_g, "ref_steps": np.maximum(ref, 0.0)}
+        return {**r, "Isoma_ahp_g": ahp_g, "ref_steps": np.maximum(ref, 0.0),
+                "pfb_slope": 1.0 / np.asarray(p["Isoma_pfb_norm"])}
 
     @staticmethod
     def vector_field(xp):
@@ -178,28 +184,27 @@ class DPINeuron(AbstractNeuron):
         soma_input = xp.inline(dpi_input(xp))
 
         def f(Imem, Iahp, Inmda, Iampa, Igaba_a, Igaba_b, I, alpha_soma, Isoma_ahp_g, alpha_nmda, alpha_ampa,
-              alpha_gaba_a, alpha_gaba_b, q_soma, q_ahp, q_nmda, q_ampa, q_gaba_a, q_gaba_b, Isoma_dpi_tau,
-              Isoma_const, Isoma_ahp_tau, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm, Inmda_tau, Inmda_thr,
+              alpha_gaba_a, alpha_gaba_b, r_soma, r_ahp, r_nmda, r_ampa, r_gaba_a, r_gaba_b, Isoma_dpi_tau,
+              Isoma_const, Isoma_ahp_tau, Isoma_pfb_gain, Isoma_pfb_th, pfb_slope, Inmda_tau, Inmda_thr,
               Iampa_tau, Igaba_a_tau, Igaba_b_tau):
             I_sum, Itau_s, Ig_s, I_ahp_s, floor, I_clip = soma_terms(
-                Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm)
+                Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th, pfb_slope)
             I_in = soma_input(Inmda, Iampa, Igaba_b, Isoma_const, I, Inmda_thr, I_clip)
-            tau_soma = q_soma / Itau_s
-            dImem = (alpha_soma * (I_in - I_sum) - (I_sum - floor) * I_clip / Itau_s) / (
-                tau_soma * (1.0 + Ig_s / I_clip))
+            # the equation's quotient with numerator and denominator times Itau_s I_clip: one division
+            dImem = (alpha_soma * (I_in - I_sum) * Itau_s - (I_sum - floor) * I_clip) * (r_soma * I_clip) / (
+                I_clip + Ig_s)
             # adaptation: its denominator uses the soma-gated I_ahp_s, zero until the first spike
             on_j = Iahp > I0
             floor_j = xp.where(on_j, 0.0, I0)
             Itau_a = xp.where(on_j, Isoma_ahp_tau, 0.0) + floor_j
             Ig_a = xp.where(on_j, Isoma_ahp_g, 0.0) + floor_j
-            tau_ahp = q_ahp / Itau_a
-            safe = xp.where(I_ahp_s > 0.0, I_ahp_s, 1.0)
-            dIahp = xp.where(I_ahp_s > 0.0, (-Ig_a - Iahp + 2.0 * floor_j) / (tau_ahp * (1.0 + Ig_a / safe)), 0.0)
+            dIahp = xp.where(I_ahp_s > 0.0,
+                             (-Ig_a - Iahp + 2.0 * floor_j) * (r_ahp * Itau_a) * I_ahp_s / (I_ahp_s + Ig_a), 0.0)
             return (dImem, dIahp,
-                    syn(Inmda, Inmda_tau, alpha_nmda, q_nmda),
-                    syn(Iampa, Iampa_tau, alpha_ampa, q_ampa),
-                    syn(Igaba_a, Igaba_a_tau, alpha_gaba_a, q_gaba_a),
-                    syn(Igaba_b, Igaba_b_tau, alpha_gaba_b, q_gaba_b))
+                    syn(Inmda, Inmda_tau, alpha_nmda, r_nmda),
+                    syn(Iampa, Iampa_tau, alpha_ampa, r_ampa),
+                    syn(Igaba_a, Igaba_a_tau, alpha_gaba_a, r_gaba_a),
+                    syn(Igaba_b, Igaba_b_tau, alpha_gaba_b, r_gaba_b))
 
         return f
 
@@ -209,21 +214,21 @@ class DPINeuron(AbstractNeuron):
         soma_input = xp.inline(dpi_input(xp))
 
         def g(Imem, Iahp, Inmda, Iampa, Igaba_a, Igaba_b, I, refractory, euler_load, Imem_new, Iahp_new, Inmda_new,
-              Iampa_new, Igaba_a_new, Igaba_b_new, dt, alpha_soma, alpha_ahp, q_soma, Isoma_dpi_tau, Isoma_const,
-              Isoma_th, Isoma_reset, Isoma_ahp_w, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm, Inmda_thr,
+              Iampa_new, Igaba_a_new, Igaba_b_new, dt, alpha_soma, alpha_ahp, r_soma, Isoma_dpi_tau, Isoma_const,
+              Isoma_th, Isoma_reset, Isoma_ahp_w, Isoma_pfb_gain, Isoma_pfb_th, pfb_slope, Inmda_thr,
               ref_steps):
             I_sum, Itau_s, Ig_s, _, floor, I_clip = soma_terms(
-                Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th, Isoma_pfb_norm)
+                Imem, Iahp, Igaba_a, Isoma_dpi_tau, alpha_soma, Isoma_pfb_gain, Isoma_pfb_th, pfb_slope)
             I_in = soma_input(Inmda, Iampa, Igaba_b, Isoma_const, I, Inmda_thr, I_clip)
-            # -dt d(dImem/dt)/dImem for Imem > I0 (feedback and NMDA-gate slopes left out): forward Euler
-            # oscillates and diverges once it exceeds 2
-            slope = ((I_sum - floor) / Itau_s * (I_clip * I_clip + 2.0 * I_clip * Ig_s)
-                     - alpha_soma * (I_in - I_sum) * Ig_s) / ((I_clip + Ig_s) * (I_clip + Ig_s))
+            # load = -dt d(dImem/dt)/dImem for Imem > I0 (feedback and NMDA-gate slopes left out) = dt r_soma
+            # slope, slope with one division: forward Euler oscillates and diverges once the load exceeds 2
+            slope = ((I_sum - floor) * (I_clip * I_clip + 2.0 * I_clip * Ig_s)
+                     - alpha_soma * (I_in - I_sum) * Ig_s * Itau_s) / ((I_clip + Ig_s) * (I_clip + Ig_s))
             held = refractory > 0.0
             # the soma is frozen while refractory (Brian2's "unless refractory"): keep the old value
             Imem_int = xp.where(held, Imem, Imem_new)
             spike = xp.where(held, False, xp.spike(Imem_int - Isoma_th))
-            load = xp.where(held | (Imem <= I0), 0.0, dt * Itau_s * slope / q_soma)
+            load = xp.where(held | (Imem <= I0), 0.0, dt * r_soma * slope)
             return (xp.where(spike, Isoma_reset, Imem_int),
                     xp.where(spike, Iahp_new + Isoma_ahp_w * alpha_ahp, Iahp_new),
                     Inmda_new, Iampa_new, Igaba_a_new, Igaba_b_new,

@@ -1,131 +1,46 @@
 """The generic LPU: LeakyIAF and Morris-Lecar neurons joined by alpha and graded-potential synapses.
 
-Built from a graph (GEXF schema, ``spikeloom.lpu.gexf``). Units are Neurokernel's: volts and seconds,
-with Morris-Lecar's vector field in milliseconds. One step (Neurokernel's ``run_step``; nothing is
-integrated at step 0, so output row 0 is the initial state):
+Built from a graph (GEXF schema, ``spikeloom.lpu.gexf``) into a :class:`~spikeloom.Network` whose time unit
+is the LPU's (seconds): populations ``spk`` (:class:`~spikeloom.lpu.models.LeakyIAF`, exact, rest 0,
+``tau = R C``), ``gpot`` (:class:`~spikeloom.lpu.models.MorrisLecarSubsteps`: forward Euler in sub-steps of at
+most 0.01 ms), ``in_spk`` and ``in_gpot`` (:class:`~spikeloom.lpu.models.PortRelay`, the input-port nodes), and
+one :class:`~spikeloom.GradedProjection` per (pre population, post population, edge model, parameters):
+:class:`~spikeloom.synapses.graded.AlphaEuler` from the ``spiked`` state,
+:class:`~spikeloom.synapses.graded.PowerGpot` from ``V`` delayed by the edge's delay (ms, rounded to steps).
 
-1. copy the input ports into their pseudo-neurons, and take input row ``s`` for the ``extern`` nodes;
-2. (steps >= 1) for every neuron, ``I = external + sum of currents - sum g (V - reverse)`` from the synapse
-   states of the previous step; integrate LeakyIAF exactly (``LIF`` with rest 0, ``tau = R C``) and
-   Morris-Lecar by forward Euler in sub-steps of at most 0.01 ms; store V of graded nodes in the delay
-   buffer; update every synapse (alpha from this step's spikes, graded from the delayed V);
-3. copy the public neurons to the output ports and record the spike flags and graded potentials.
+The manager updates every population first, then every projection, which is Neurokernel's ``run_step``: a
+step integrates the neurons with the synaptic currents computed at the end of the previous step (zero before
+the first) and the external input, then updates every synapse from the new states. Step ``t`` of the LPU is
+step ``t - 1`` of the network: nothing is integrated at LPU step 0, whose output row is the initial state, and
+input row ``t`` drives LPU step ``t``.
 
-A state that becomes NaN or infinite (checked where it is computed, before a reset could hide it) is noted in
-the ``fault`` array (first step, kind, index); after the chunk the LPU keeps the outputs of the steps before
-it and raises :class:`~spikeloom.SimulationError` naming the LPU, node or edge, variable and step.
+A state that becomes NaN or infinite stops the run with a :class:`~spikeloom.SimulationError` naming the LPU,
+node, variable and step; the outputs keep the steps before it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._errors import ModelDefinitionError, SimulationError
+from .._errors import ModelDefinitionError
+from ..connectivity.generators import FromList
 from ..core import validate
-from ..neurons.lif import LIF
-from ..neurons.morris_lecar import MorrisLecar
-from ..synapses.alpha_euler import AlphaSynapse
-from ..synapses.outputs import COBA
-from ..synapses.power_gpot import PowerGpotGpot
+from ..network.graded import GradedProjection
+from ..network.network import Network
+from ..network.projection import DelayRule
+from ..synapses.graded import AlphaEuler, PowerGpot
 from .gexf import nodes_and_edges, read_gexf
 from .hdf5 import InputReader, OutputWriter
 from .lpu import LPU
+from .models import LeakyIAF, PortRelay, morris_lecar
 
-#: Morris-Lecar constants fixed in Neurokernel's kernel (V, and conductances per unit capacitance in 1/ms)
-ML_CONSTANTS = {"C": 1.0, "g_L": 0.5, "g_K": 2.0, "g_Ca": 1.1, "V_L": -0.05, "V_K": -0.07, "V_Ca": 0.1}
 #: Morris-Lecar sub-step of Neurokernel's kernel (s)
 ML_SUBSTEP = 1e-5
-#: largest finite float64: ``not abs(x) <= FMAX`` is true exactly for NaN and infinities
-FMAX = float(np.finfo(np.float64).max)
-#: ``fault[1]`` codes: what became non-finite (the index in ``fault[2]`` is a slot, ML neuron or edge)
-FAULT_KINDS = ("V of a spiking node", "V of a graded node", "n of a Morris-Lecar node", "g of an edge")
-
-
-def _kernel(xp):
-    """The generic LPU step, binding the model factories to the math namespace ``xp``."""
-    lif_step = xp.inline(LIF.exact(xp))
-    lif_fire = xp.inline(LIF.threshold_reset(xp))
-    ml_field = xp.inline(MorrisLecar.vector_field(xp))
-    alpha_step = xp.inline(AlphaSynapse.step(xp))
-    alpha_g = xp.inline(AlphaSynapse.conductance(xp))
-    power_g = xp.inline(PowerGpotGpot.conductance(xp))
-    conductance_current = xp.inline(COBA.current(xp))
-    C, g_L, g_K, g_Ca = ML_CONSTANTS["C"], ML_CONSTANTS["g_L"], ML_CONSTANTS["g_K"], ML_CONSTANTS["g_Ca"]
-    V_L, V_K, V_Ca = ML_CONSTANTS["V_L"], ML_CONSTANTS["V_K"], ML_CONSTANTS["V_Ca"]
-
-    def step(s, r, seed, dt, in_gpot, in_spike, out_gpot, out_spike,
-             V_spk, spk, V_gpot, I_spk, I_gpot, in_gpot_slot, in_spike_slot, out_gpot_slot, out_spike_slot,
-             ext_rows, ext_spiking, ext_slot,
-             lif_slot, lif_Vr, lif_Vt, lif_R, lif_decay,
-             ml_slot, ml_n, ml_V1, ml_V2, ml_V3, ml_V4, ml_phi, ml_offset, ml_sub,
-             syn_g, syn_E, syn_cond, syn_post_spiking, syn_post,
-             al_syn, al_pre, al_a0, al_a1, al_a2, al_ar, al_ad, al_gmax,
-             pw_syn, pw_pre, pw_delay, pw_threshold, pw_slope, pw_power, pw_saturation,
-             buf, buf_ptr, rec_spike, rec_gpot, fault):
-        for k in range(in_gpot_slot.shape[0]):
-            V_gpot[in_gpot_slot[k]] = in_gpot[k]
-        for k in range(in_spike_slot.shape[0]):
-            spk[in_spike_slot[k]] = in_spike[k]
-        if s > 0:
-            I_spk[:] = 0.0
-            I_gpot[:] = 0.0
-            for k in range(ext_slot.shape[0]):
-                if ext_spiking[k]:
-                    I_spk[ext_slot[k]] += ext_rows[r, k]
-                else:
-                    I_gpot[ext_slot[k]] += ext_rows[r, k]
-            for k in range(syn_g.shape[0]):
-                j = syn_post[k]
-                if syn_post_spiking[k]:
-                    I_spk[j] += conductance_current(syn_g[k], V_spk[j], syn_E[k]) if syn_cond[k] else syn_g[k]
-                else:
-                    I_gpot[j] += conductance_current(syn_g[k], V_gpot[j], syn_E[k]) if syn_cond[k] else syn_g[k]
-            for k in range(lif_slot.shape[0]):
-                j = lif_slot[k]
-                (V_new,) = lif_step(V_spk[j], I_spk[j], 0.0, lif_R[k], lif_decay[k], 0.0, 0.0)
-                if fault[0] == 0 and not abs(V_new) <= FMAX:
-                    fault[0], fault[1], fault[2] = s + 1, 0, j
-                V_out, _, fired = lif_fire(V_spk[j], 0.0, V_new, lif_Vt[k], lif_Vr[k], 0.0)
-                V_spk[j] = V_out
-                spk[j] = 1 if fired else 0
-            ddt_ms = dt * 1000.0 / ml_sub[0]
-            for k in range(ml_slot.shape[0]):
-                j = ml_slot[k]
-                V, n, I = V_gpot[j], ml_n[k], I_gpot[j]
-                for _ in range(ml_sub[0]):
-                    dV, dn = ml_field(V, n, I, ml_V1[k], ml_V2[k], ml_V3[k], ml_V4[k], ml_phi[k], ml_offset[k],
-                                      C, g_L, g_K, g_Ca, V_L, V_K, V_Ca)
-                    V, n = V + ddt_ms * dV, n + ddt_ms * dn
-                V_gpot[j], ml_n[k] = V, n
-                if fault[0] == 0 and not abs(V) <= FMAX:
-                    fault[0], fault[1], fault[2] = s + 1, 1, j
-                if fault[0] == 0 and not abs(n) <= FMAX:
-                    fault[0], fault[1], fault[2] = s + 1, 2, k
-            p = buf_ptr[0]
-            depth = buf.shape[0]
-            for j in range(V_gpot.shape[0]):
-                buf[p, j] = V_gpot[j]
-            for k in range(al_syn.shape[0]):
-                al_a0[k], al_a1[k], al_a2[k] = alpha_step(al_a0[k], al_a1[k], al_a2[k], spk[al_pre[k]] != 0,
-                                                          al_ar[k], al_ad[k], dt)
-                syn_g[al_syn[k]] = alpha_g(al_a0[k], al_gmax[k])
-            for k in range(pw_syn.shape[0]):
-                V_pre = buf[(p - pw_delay[k] + depth) % depth, pw_pre[k]]
-                syn_g[pw_syn[k]] = power_g(V_pre, pw_threshold[k], pw_slope[k], pw_power[k], pw_saturation[k])
-            for k in range(syn_g.shape[0]):
-                if fault[0] == 0 and not abs(syn_g[k]) <= FMAX:
-                    fault[0], fault[1], fault[2] = s + 1, 3, k
-            buf_ptr[0] = (p + 1) % depth
-        for k in range(out_gpot_slot.shape[0]):
-            out_gpot[k] = V_gpot[out_gpot_slot[k]]
-        for k in range(out_spike_slot.shape[0]):
-            out_spike[k] = spk[out_spike_slot[k]]
-        for j in range(spk.shape[0]):
-            rec_spike[r, j] = spk[j]
-        for j in range(V_gpot.shape[0]):
-            rec_gpot[r, j] = V_gpot[j]
-
-    return step
+#: population of each node model
+POPULATION = {"LeakyIAF": "spk", "MorrisLecar": "gpot", "port_in_spk": "in_spk", "port_in_gpot": "in_gpot"}
+#: edge model -> (graded synapse, its parameters taken from the edge, presynaptic variable)
+EDGE_MODELS = {"AlphaSynapse": (AlphaEuler, ("ar", "ad", "gmax"), "spiked"),
+               "power_gpot_gpot": (PowerGpot, ("threshold", "slope", "power", "saturation"), "V")}
 
 
 class GenericLPU(LPU):
@@ -145,89 +60,89 @@ class GenericLPU(LPU):
             graph = read_gexf(source)
         nodes, edges = nodes_and_edges(graph, source)
         self.nodes, self.edges = nodes, edges
-        spiking_ids = [r["id"] for r in nodes if r["spiking"]]
-        gpot_ids = [r["id"] for r in nodes if not r["spiking"]]
-        self.spike_ids, self.gpot_ids = np.array(spiking_ids, np.int64), np.array(gpot_ids, np.int64)
-        spiking_of = {r["id"]: r["spiking"] for r in nodes}
-        slot = {i: k for k, i in enumerate(spiking_ids)}
-        slot.update({i: k for k, i in enumerate(gpot_ids)})
-
+        self.spike_ids = np.array([r["id"] for r in nodes if r["spiking"]], np.int64)
+        self.gpot_ids = np.array([r["id"] for r in nodes if not r["spiking"]], np.int64)
         port_nodes = {kind: [r for r in nodes if r["model"] == f"port_in_{kind}"] for kind in ("gpot", "spk")}
         public = {kind: [r for r in nodes if r["public"] and r["spiking"] == (kind == "spk")]
                   for kind in ("gpot", "spk")}
         where = f"GEXF file {str(source)!r}: " if source is not None else ""
         owners: dict[tuple, int] = {}
-        ports = {name: [_port_of(r, where, owners) for r in group] for name, group in
-                 (("in_gpot", port_nodes["gpot"]), ("in_spike", port_nodes["spk"]),
-                  ("out_gpot", public["gpot"]), ("out_spike", public["spk"]))}
+        groups = (("in_gpot", port_nodes["gpot"]), ("in_spike", port_nodes["spk"]), ("out_gpot", public["gpot"]),
+                  ("out_spike", public["spk"]))
+        ports = {name: [_port_of(r, where, owners) for r in group] for name, group in groups}
         super().__init__(id, **ports)
-
-        i64 = lambda xs: np.asarray(xs, dtype=np.int64)  # noqa: E731
-        f64 = lambda xs: np.asarray(xs, dtype=np.float64)  # noqa: E731
-        lif = [r for r in nodes if r["model"] == "LeakyIAF"]
-        ml = [r for r in nodes if r["model"] == "MorrisLecar"]
-        extern = [r for r in nodes if r["extern"]]
-        V_spk = np.zeros(len(spiking_ids))
-        V_gpot = np.zeros(len(gpot_ids))
-        for r in lif:
-            V_spk[slot[r["id"]]] = float(r["V"])
-        for r in ml:
-            V_gpot[slot[r["id"]]] = float(r["initV"])
-        alpha = [(k, e) for k, e in enumerate(edges) if e["model"] == "AlphaSynapse"]
-        power = [(k, e) for k, e in enumerate(edges) if e["model"] == "power_gpot_gpot"]
-        # delays (ms, >= 0 by the graph check) round to whole steps, as in Neurokernel
-        delays = [int(round(e["delay"] * 1e-3 / self.dt)) for _, e in power]
-        depth = max(delays, default=0) + 1
-        if depth > 1:
-            longest = power[int(np.argmax(delays))][1]
-            validate.memory(8.0 * depth * len(gpot_ids), f"LPU {id!r}: the delay buffer of edge {longest['pre']}->"
-                            f"{longest['post']} (delay {longest['delay']:g} ms = {depth - 1} steps)",
-                            fix="check the edge's 'delay' attribute (ms) and dt (s)")
-        RC = f64([float(r["R"]) * float(r["C"]) for r in lif])
-        self._arrays = {
-            "V_spk": V_spk, "spk": np.zeros(len(spiking_ids), np.int32), "V_gpot": V_gpot,
-            "I_spk": np.zeros(len(spiking_ids)), "I_gpot": np.zeros(len(gpot_ids)),
-            "in_gpot_slot": i64([slot[r["id"]] for r in port_nodes["gpot"]]),
-            "in_spike_slot": i64([slot[r["id"]] for r in port_nodes["spk"]]),
-            "out_gpot_slot": i64([slot[r["id"]] for r in public["gpot"]]),
-            "out_spike_slot": i64([slot[r["id"]] for r in public["spk"]]),
-            "ext_rows": np.zeros((1, len(extern))), "ext_spiking": np.array([r["spiking"] for r in extern], bool),
-            "ext_slot": i64([slot[r["id"]] for r in extern]),
-            "lif_slot": i64([slot[r["id"]] for r in lif]), "lif_Vr": f64([r["Vr"] for r in lif]),
-            "lif_Vt": f64([r["Vt"] for r in lif]), "lif_R": f64([r["R"] for r in lif]),
-            "lif_decay": np.exp(-self.dt / RC) if lif else f64([]),
-            "ml_slot": i64([slot[r["id"]] for r in ml]), "ml_n": f64([r["initn"] for r in ml]),
-            **{f"ml_{k}": f64([r[k] for r in ml]) for k in ("V1", "V2", "V3", "V4", "phi", "offset")},
-            "ml_sub": i64([max(int(round(self.dt / ML_SUBSTEP)), 1)]),
-            "syn_g": np.zeros(len(edges)), "syn_E": f64([e.get("reverse", 0.0) for e in edges]),
-            "syn_cond": np.array([e["conductance"] for e in edges], bool),
-            "syn_post_spiking": np.array([spiking_of[e["post"]] for e in edges], bool),
-            "syn_post": i64([slot[e["post"]] for e in edges]),
-            "al_syn": i64([k for k, _ in alpha]), "al_pre": i64([slot[e["pre"]] for _, e in alpha]),
-            "al_a0": np.zeros(len(alpha)), "al_a1": np.zeros(len(alpha)), "al_a2": np.zeros(len(alpha)),
-            **{f"al_{k}": f64([e[k] for _, e in alpha]) for k in ("ar", "ad", "gmax")},
-            "pw_syn": i64([k for k, _ in power]), "pw_pre": i64([slot[e["pre"]] for _, e in power]),
-            "pw_delay": i64(delays),
-            **{f"pw_{k}": f64([e[k] for _, e in power]) for k in ("threshold", "slope", "power", "saturation")},
-            "buf": np.tile(V_gpot, (depth, 1)), "buf_ptr": np.zeros(1, np.int64),
-            "rec_spike": np.zeros((1, len(spiking_ids))), "rec_gpot": np.zeros((1, len(gpot_ids))),
-            "fault": np.zeros(3, np.int64),
-        }
-        self.n_extern = len(extern)
+        # every node is neuron ``site[id] = (population, index)``, in node order within its population
+        members = {pop: [r for r in nodes if POPULATION[r["model"]] == pop] for pop in POPULATION.values()}
+        self.site = {r["id"]: (pop, i) for pop, rows in members.items() for i, r in enumerate(rows)}
+        self.members = members
+        self.sites = {p: self.site[r["id"]] for name, group in groups for p, r in zip(ports[name], group)}
+        self.network = self._network(members, edges)
+        self.n_extern = sum(1 for r in nodes if r["extern"])
         self.input_file, self.output_file, self.record = input_file, output_file, record
         self._reader = None
         self._writers: dict[str, OutputWriter] = {}
         self.recorded: dict[str, np.ndarray] = {}
         self._rows: dict[str, list] = {}
 
-    kernel = staticmethod(_kernel)
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return self._arrays
+    def _network(self, members: dict, edges: list) -> Network:
+        f64 = lambda rows, k: np.array([float(r[k]) for r in rows])  # noqa: E731
+        net = Network()
+        if members["spk"]:
+            rows = members["spk"]
+            net.spk = LeakyIAF(len(rows), V_rest=0.0, V_th=f64(rows, "Vt"), V_reset=f64(rows, "Vr"),
+                               R=f64(rows, "R"), tau=f64(rows, "R") * f64(rows, "C"), init={"V": f64(rows, "V")})
+        if members["gpot"]:
+            rows = members["gpot"]
+            ml = morris_lecar(max(int(round(self.dt / ML_SUBSTEP)), 1))
+            net.gpot = ml(len(rows), **{k: f64(rows, k) for k in ("V1", "V2", "V3", "V4", "phi", "offset")},
+                          init={"V": f64(rows, "initV"), "n": f64(rows, "initn")})
+        if members["in_spk"]:
+            net.in_spk = PortRelay(len(members["in_spk"]), V_th=0.5)
+        if members["in_gpot"]:
+            net.in_gpot = PortRelay(len(members["in_gpot"]))
+        # delays (ms, >= 0 by the graph check) round to whole steps, as in Neurokernel
+        steps = {k: int(round(e["delay"] * 1e-3 / self.dt)) for k, e in enumerate(edges) if "delay" in e}
+        if steps and max(steps.values()) > 0:
+            k = max(steps, key=steps.get)
+            validate.memory(8.0 * (steps[k] + 1) * sum(len(v) for v in members.values()),
+                            f"LPU {self.id!r}: the delay buffer of edge {edges[k]['pre']}->{edges[k]['post']} (delay "
+                            f"{edges[k]['delay']:g} ms = {steps[k]} steps)", fix="check the edge's 'delay' attribute "
+                                                                                 "(ms) and dt (s)")
+        projections: dict[tuple, list] = {}
+        for k, e in enumerate(edges):
+            syn, names, _ = EDGE_MODELS[e["model"]]
+            values = tuple(float(e[n]) for n in names) + (float(e.get("reverse", 0.0)), float(e["conductance"]))
+            key = (self.site[e["pre"]][0], self.site[e["post"]][0], e["model"], values, steps.get(k, 0))
+            projections.setdefault(key, []).append(k)
+        for n, ((pre, post, model, values, delay), ks) in enumerate(projections.items()):
+            syn, names, variable = EDGE_MODELS[model]
+            params = dict(zip(names + ("E", "conductance"), values))
+            pairs = [(self.site[edges[k]["pre"]][1], self.site[edges[k]["post"]][1]) for k in ks]
+            setattr(net, f"syn{n}", GradedProjection(
+                getattr(net, pre), getattr(net, post), FromList(pairs), syn(**params), weight=1.0,
+                delay=delay * self.dt, variable=variable, delay_rule=DelayRule(rounding="nearest", below_dt="keep")))
+        return net
 
     @property
     def n_neurons(self) -> int:
         return sum(1 for r in self.nodes if not r["model"].startswith("port_in_"))
+
+    def records(self) -> dict[str, list[tuple[str, str]]]:
+        kinds = {"spike": (("spk", "spiked"), ("in_spk", "V")), "gpot": (("gpot", "V"), ("in_gpot", "V"))}
+        return {kind: [(pop, var) for pop, var in pairs if self.members[pop]] for kind, pairs in kinds.items()}
+
+    def _columns(self, kind: str) -> np.ndarray:
+        """Column of each spiking (or graded) node, in node order, among the concatenated records."""
+        offset, at = 0, {}
+        for pop, _ in self.records()[kind]:
+            at[pop] = offset
+            offset += len(self.members[pop])
+        ids = self.spike_ids if kind == "spike" else self.gpot_ids
+        return np.array([at[self.site[i][0]] + self.site[i][1] for i in ids], np.int64)
+
+    def node_of(self, population: str, index: int) -> str:
+        node = self.members[population][index]
+        return f"node {node['id']} ({node.get('name', 'unnamed')})"
 
     # ---- inputs and outputs around the compiled chunks -----------------------------------------------
     def prepare(self, start: int, n_steps: int, dt: float, chunk: int) -> None:
@@ -235,16 +150,11 @@ class GenericLPU(LPU):
         if abs(dt - self.dt) > 1e-12 * self.dt:
             raise ModelDefinitionError(f"LPU {self.id!r} was built for dt = {self.dt:g} s but the manager runs "
                                        f"dt = {dt:g} s; build the LPU and the Manager with the same dt")
-        a = self._arrays
-        width = a["spk"].size + a["V_gpot"].size
+        width = self.spike_ids.size + self.gpot_ids.size
         kept = n_steps if self.record else 0
         validate.memory(8.0 * (chunk * (width + self.n_extern) + kept * width),
                         f"LPU {self.id!r}: {n_steps} steps of {width} recorded node(s)",
                         fix="run fewer steps, or pass record=False and write output_file instead")
-        a["rec_spike"] = np.zeros((chunk, a["spk"].size))
-        a["rec_gpot"] = np.zeros((chunk, a["V_gpot"].size))
-        a["ext_rows"] = np.zeros((chunk, self.n_extern))
-        a["fault"][:] = 0
         if self.input_file is not None:
             labels = [f"column {k} (node {r['id']})" for k, r in enumerate(r for r in self.nodes if r["extern"])]
             reader = InputReader(self.input_file, self.n_extern, f"LPU {self.id!r}", labels)
@@ -257,39 +167,28 @@ class GenericLPU(LPU):
         if self.output_file is not None:
             stem = str(self.output_file)
             stem = stem[:-3] if stem.endswith(".h5") else stem
-            for kind, n in (("spike", a["spk"].size), ("gpot", a["V_gpot"].size)):
+            for kind, n in (("spike", self.spike_ids.size), ("gpot", self.gpot_ids.size)):
                 self._writers[kind] = OutputWriter(f"{stem}_{kind}.h5", n, chunk)
         self._rows = {"spike": [], "gpot": []}
 
-    def before_chunk(self, s0: int, n: int) -> None:
-        if self._reader is not None:
-            self._arrays["ext_rows"][:n] = self._reader.rows(s0, n)
+    def inputs(self, s0: int, n: int) -> dict[str, np.ndarray]:
+        """Rows ``s0 .. s0 + n - 1`` of the input file, as the external current of the extern nodes."""
+        if self._reader is None or not n:
+            return {}
+        rows = self._reader.rows(s0, n)
+        out = {}
+        for k, r in enumerate(r for r in self.nodes if r["extern"]):
+            pop, i = self.site[r["id"]]
+            out.setdefault(pop, np.zeros((n, len(self.members[pop]))))[:, i] = rows[:, k]
+        return out
 
-    def after_chunk(self, s0: int, n: int) -> None:
-        """Keep the chunk's rows; if a state became non-finite, keep only the rows before that step and raise."""
-        fault = self._arrays["fault"]
-        done = n if fault[0] == 0 else int(fault[0]) - 1 - s0
+    def after_chunk(self, s0: int, rows: dict[str, np.ndarray]) -> None:
         for kind in ("spike", "gpot"):
-            rows = self._arrays[f"rec_{kind}"][:done]
-            if kind in self._writers and done:
-                self._writers[kind].append(rows)
+            part = rows[kind][:, self._columns(kind)] if kind in rows else np.zeros((0, 0))
+            if kind in self._writers and part.shape[0]:
+                self._writers[kind].append(part)
             if self.record:
-                self._rows[kind].append(rows.copy())
-        if fault[0]:
-            raise SimulationError(self._fault_message(int(fault[0]) - 1, int(fault[1]), int(fault[2])))
-
-    def _fault_message(self, step: int, kind: int, index: int) -> str:
-        """Name the node or edge and the variable that became non-finite at ``step``."""
-        if kind == 3:
-            e = self.edges[index]
-            what = f"edge {e['pre']}->{e['post']} ({e.get('name', 'unnamed')}), variable 'g'"
-        else:
-            ids = self.spike_ids if kind == 0 else self.gpot_ids
-            slot = index if kind < 2 else int(self._arrays["ml_slot"][index])
-            node = next(r for r in self.nodes if r["id"] == ids[slot])
-            what = f"node {node['id']} ({node.get('name', 'unnamed')}), variable {'n' if kind == 2 else 'V'!r}"
-        return (f"LPU {self.id!r}: the state became non-finite at step {step} (t = {step * self.dt:g} s), {what}; "
-                f"the outputs keep the steps before it. Check the parameters, the inputs and dt")
+                self._rows[kind].append(part)
 
     def finish(self) -> None:
         if self._reader is not None:
@@ -299,8 +198,8 @@ class GenericLPU(LPU):
             w.close()
         self._writers = {}
         if self.record:
-            self.recorded = {k: np.concatenate(v) if v else np.zeros((0, self._arrays[f"rec_{k}"].shape[1]))
-                             for k, v in self._rows.items()}
+            width = {"spike": self.spike_ids.size, "gpot": self.gpot_ids.size}
+            self.recorded = {k: np.concatenate(v) if v else np.zeros((0, width[k])) for k, v in self._rows.items()}
 
 
 def _port_of(node: dict, where: str, owners: dict) -> tuple:

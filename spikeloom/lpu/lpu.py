@@ -1,10 +1,13 @@
 """The LPU base class: an independently written unit that talks to others only through its ports.
 
-An LPU declares its ports (graded-potential and spike, in and out) and a step, ``kernel(xp)``, that the
-manager compiles together with every other LPU and the port routing into one program. Each step the
-kernel reads its input ports (data the connected LPUs produced in the previous step) and writes its output
-ports. Port data lives in two arrays per LPU, one per port type, reachable through the port mapper
-``lpu.pm['gpot']`` / ``lpu.pm['spike']`` by selector.
+An LPU is a :class:`~spikeloom.Network` with named ports: each input port is a neuron of a
+:class:`~spikeloom.lpu.models.PortRelay` population (it holds the value routed to it), each output port a
+neuron of any population (its ``V`` for a graded port, its ``spiked`` state for a spike port). The manager
+composes the networks of its LPUs and the routing of its patterns (:class:`~spikeloom.lpu.models.Copy`
+projections, one step of latency) into one network, compiled once on either engine. Port data lives in two
+arrays per LPU, one per port type, reachable through the port mapper ``lpu.pm['gpot']`` / ``lpu.pm['spike']``
+by selector; after a run they hold the ports' last values, and the values set on unconnected input ports
+before a run are their constant inputs.
 """
 
 from __future__ import annotations
@@ -63,23 +66,25 @@ class PortMapper:
 
 
 class LPU:
-    """A local processing unit with ports; subclasses define ``kernel(xp)`` and ``arrays()``.
+    """A local processing unit: a network with ports.
 
-    ``kernel(xp)`` returns ``step(s, r, seed, dt, in_gpot, in_spike, out_gpot, out_spike, *arrays)``, which
-    runs step ``s`` (``r``: row of ``s`` in the current chunk, for recording), reading the ``in_*`` port
-    arrays and writing the ``out_*`` ones; ``arrays()`` lists (by name, in argument order) the arrays it
-    keeps between steps. On the CPU engine the step is compiled by Numba: write it with loops over
-    scalars and the math of ``xp`` (``spikeloom.core.random.make_random(xp)`` gives counter-based random
-    numbers). The hooks ``prepare``, ``before_chunk``, ``after_chunk`` and ``finish`` run in Python around
-    the compiled chunks (reading inputs, writing outputs).
+    ``network``: the :class:`~spikeloom.Network`; ``ports``: for each of ``in_gpot``, ``in_spike``,
+    ``out_gpot``, ``out_spike`` a pair ``(selector, population)``: the ports the selector names are the
+    neurons of the population (an attribute path of ``network``) in order, so the population has as many
+    neurons as the selector names ports; an input population must be a
+    :class:`~spikeloom.lpu.models.PortRelay` (``PortRelay(n, V_th=0.5)`` for spikes), an output spike
+    population needs a state ``spiked`` (``LeakyIAF``, ``PortRelay``). Subclasses may set ``sites`` themselves
+    (port -> (population path, index)). The hooks ``prepare``, ``inputs``, ``after_chunk`` and ``finish`` run
+    around the compiled chunks (reading inputs, writing outputs).
     """
 
-    def __init__(self, id: str, *, in_gpot="", in_spike="", out_gpot="", out_spike=""):
+    def __init__(self, id: str, network=None, *, in_gpot="", in_spike="", out_gpot="", out_spike=""):
         if not isinstance(id, str) or not id:
             raise ModelDefinitionError(f"an LPU needs a non-empty str id, got {id!r}")
         self.id = id
-        groups = {k: _explicit_ports(v, f"LPU {id!r}") for k, v in
-                  dict(in_gpot=in_gpot, in_spike=in_spike, out_gpot=out_gpot, out_spike=out_spike).items()}
+        given = dict(in_gpot=in_gpot, in_spike=in_spike, out_gpot=out_gpot, out_spike=out_spike)
+        pops = {k: v[1] for k, v in given.items() if isinstance(v, tuple)}
+        groups = {k: _explicit_ports(v[0] if isinstance(v, tuple) else v, f"LPU {id!r}") for k, v in given.items()}
         everything = [p for ports in groups.values() for p in ports]
         dup = _first_duplicate(everything)
         if dup is not None:
@@ -93,26 +98,63 @@ class LPU:
                 self.interface[ports, "io", "type"] = [io, typ]
         self.pm = {typ: PortMapper(groups[f"in_{typ}"] + groups[f"out_{typ}"], len(groups[f"in_{typ}"]),
                                    PORT_DTYPES[typ], f"LPU {id!r}, {typ} ports") for typ in ("gpot", "spike")}
+        self.network = network
+        #: port -> (population path within the network, neuron index)
+        self.sites: dict[tuple, tuple[str, int]] = {}
+        if network is not None:
+            self._wrap(network, groups, pops)
 
-    @staticmethod
-    def kernel(xp):
-        raise NotImplementedError("an LPU subclass defines kernel(xp), its compiled step")
+    def _wrap(self, network, groups: dict, pops: dict) -> None:
+        """Check a user's network and its port populations; fill :attr:`sites`."""
+        from ..network.network import Network
+        from .models import PortRelay
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """Arrays the kernel keeps between steps, in argument order (after the four port arrays)."""
-        return {}
+        if not isinstance(network, Network):
+            raise ModelDefinitionError(f"LPU {self.id!r}: network must be a spikeloom Network, got "
+                                       f"{type(network).__name__}")
+        found = network.populations()
+        for kind, ports in groups.items():
+            if not ports:
+                continue
+            if kind not in pops:
+                raise ModelDefinitionError(f"LPU {self.id!r}: {kind} must be (selector, population name) for an LPU "
+                                           "made of a network")
+            pop = found.get(pops[kind])
+            if pop is None:
+                raise ModelDefinitionError(f"LPU {self.id!r}: {kind}: no population {pops[kind]!r} in the network; "
+                                           f"it has {sorted(found)}")
+            if pop.n != len(ports):
+                raise ModelDefinitionError(f"LPU {self.id!r}: {kind}: population {pops[kind]!r} has {pop.n} neurons "
+                                           f"for {len(ports)} ports")
+            if kind.startswith("in") and not isinstance(pop, PortRelay):
+                raise ModelDefinitionError(f"LPU {self.id!r}: {kind}: population {pops[kind]!r} must be a PortRelay "
+                                           f"(it holds the routed value), got {type(pop).__name__}")
+            if kind == "out_spike" and "spiked" not in type(pop).state:
+                raise ModelDefinitionError(f"LPU {self.id!r}: out_spike: population {pops[kind]!r} "
+                                           f"({type(pop).__name__}) has no state 'spiked' to route")
+            self.sites.update({p: (pops[kind], i) for i, p in enumerate(ports)})
 
     def prepare(self, start: int, n_steps: int, dt: float, chunk: int) -> None:
         """Called once before steps ``start .. start + n_steps - 1`` run in chunks of at most ``chunk``."""
 
-    def before_chunk(self, s0: int, n: int) -> None:
-        """Called before steps ``s0 .. s0 + n - 1`` run (e.g. to load their input rows)."""
+    def inputs(self, s0: int, n: int) -> dict[str, np.ndarray]:
+        """External input of steps ``s0 .. s0 + n - 1``: population path -> (n, neurons) array."""
+        return {}
 
-    def after_chunk(self, s0: int, n: int) -> None:
-        """Called after steps ``s0 .. s0 + n - 1`` ran (e.g. to append their output rows to a file)."""
+    def records(self) -> dict[str, list[tuple[str, str]]]:
+        """What the LPU records every step: kind -> [(population path, state variable), ...], whose columns
+        are concatenated in that order."""
+        return {}
+
+    def after_chunk(self, s0: int, rows: dict[str, np.ndarray]) -> None:
+        """Called with the recorded ``rows`` (kind -> (steps, columns)) of the steps from ``s0`` that ran."""
 
     def finish(self) -> None:
         """Called when the run ends, also after an error (close files)."""
+
+    def node_of(self, population: str, index: int) -> str:
+        """How errors name neuron ``index`` of ``population`` (a path in the network)."""
+        return f"population {population!r}, neuron {index}"
 
     def __repr__(self):
         return f"{type(self).__name__}({self.id!r}, {len(self.interface)} ports)"

@@ -36,6 +36,7 @@ from ..neurons._base import AbstractNeuron
 from .network import Network
 from .operators import build_custom, build_procedural
 from .poisson_plan import build_poisson_group
+from .graded import build_graded_group
 from .projection import Z_MAX, Projection
 
 #: bytes per stored synapse of the plan (int32 target, weight up to float64), and per synapse of the temporaries
@@ -91,7 +92,8 @@ class ProjectionGroup:
 
     @property
     def kind(self) -> str:
-        """The schedule operation that delivers this group: "projections", "procedural", "custom" or "poisson"."""
+        """The schedule operation that delivers this group: "projections", "procedural", "custom", "poisson" or
+        "graded"."""
         if self.operator is None:
             return "projections"
         return getattr(self.operator, "kind", None) or ("custom" if hasattr(self.operator, "params") else "procedural")
@@ -251,9 +253,12 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
             steps, idx = np.concatenate(steps), np.concatenate(idx)
             order = np.lexsort((idx, steps))
             events = (steps[order], idx[order].astype(np.int32))
+        state = {k: np.concatenate(v).astype(dtype) for k, v in state_parts.items()}
+        if getattr(model, "next_state", None):  # sources that keep the step of their next spike (PoissonGroup)
+            state[model.next_state] = np.full(lo, model.UNDRAWN, np.int64)
         groups.append(NeuronGroup(
             model=model, method=members[0].method, uses_noise=members[0].uses_noise, pops=spans,
-            state={k: np.concatenate(v).astype(dtype) for k, v in state_parts.items()},
+            state=state,
             params=_cast(params, dtype, "population(s) " + ", ".join(repr(p.name) for p in members), dt),
             pop_ids=np.concatenate(ids), generator_events=events))
 
@@ -313,6 +318,8 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
         run_to_pgroups.setdefault(run, []).append(pgi)
         if storage == "poisson":
             pgroups.append(build_poisson_group(members, post_g, pop_index, dt, dtype))
+        elif storage == "graded":
+            pgroups.append(build_graded_group(members, pre_g, post_g, groups, pop_index, dt, seed, dtype))
         else:
             pgroups.append(_build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index,
                                                    proj_lag, dt, seed, dtype, volleys))

@@ -8,6 +8,7 @@ from .._errors import ModelDefinitionError
 from ..connectivity.generators import index_array
 from ..core import validate
 from ..core.params import Param
+from ..core.random import geometric_log, make_geometric
 from ..units import gather
 from ._base import AbstractNeuron
 
@@ -15,15 +16,32 @@ from ._base import AbstractNeuron
 class PoissonGroup(AbstractNeuron):
     r"""``n`` independent Poisson spike trains of rate ``rate`` (Hz, scalar or one per neuron).
 
-    In each step a neuron spikes with probability :math:`rate \cdot dt` (rate x dt must stay <= 1). The
-    uniform draw is a counter-based function of (seed, population, step, neuron), so the trains do not
-    depend on chunking or on the engine.
+    In each step a neuron spikes with probability :math:`p = rate \cdot dt` (rate x dt must stay <= 1),
+    independently of every other step: a Bernoulli process on the step grid, the discrete Poisson process
+    (:meth:`threshold_reset` states this rule). The engines do not draw a number per neuron and step: each
+    neuron keeps the step of its next spike (plan state ``next``, int64, -1 until first drawn) and, when it
+    spikes in step ``s``, draws the number of steps to its following spike, the waiting time of the Bernoulli
+    process counted from step ``s + 1``: geometric, :math:`P(G = k) = (1 - p)^{k - 1} p` (:meth:`spike_gap`,
+    ``core/random.py: make_geometric``); its first spike is drawn the same way from the first step run. Since
+    a geometric waiting time is exactly the law of the first success of independent trials, the trains have
+    the per-step statistics above (to the 52-bit resolution of the uniform numbers), at the cost of one draw
+    per spike. A gap drawn from step ``t`` is keyed by (seed, stream of the group, ``t``, neuron), so the
+    trains do not depend on chunking, checkpoints or the engine. A next step in the past (one set by hand) is
+    drawn afresh from the current step. The law's parameter ``log_q = log(1 - p)`` is a per-step constant in
+    the run's float type (float32: ``p`` to a relative 1e-7).
     """
 
     parameters = {"rate": Param(10.0, "Hz", "nonneg")}
     state = {}
     ode_vars = ()
     methods = ("exact",)
+    #: int64 plan state of each source: the step of its next spike (:data:`UNDRAWN` until the first is drawn)
+    next_state = "next"
+    UNDRAWN = -1
+
+    @classmethod
+    def bytes_per_neuron(cls) -> int:
+        return super().bytes_per_neuron() + 8  # the next spike step
 
     def check_dt(self, dt):
         """A spike probability per step ``rate x dt`` above 1 would silently cap the rate."""
@@ -35,7 +53,8 @@ class PoissonGroup(AbstractNeuron):
 
     @staticmethod
     def derived(p, dt):
-        return {"p_spike": np.asarray(p["rate"]) * dt * 1e-3}
+        p_spike = np.asarray(p["rate"]) * dt * 1e-3
+        return {"p_spike": p_spike, "log_q": geometric_log(p_spike)}
 
     @staticmethod
     def vector_field(xp):
@@ -46,10 +65,19 @@ class PoissonGroup(AbstractNeuron):
 
     @staticmethod
     def threshold_reset(xp):
+        """The per-step rule (a uniform ``u01`` below ``p_spike``), whose waiting times :meth:`spike_gap`
+        draws."""
         def g(u01, p_spike):
             return (u01 < p_spike,)
 
         return g
+
+    @staticmethod
+    def spike_gap(xp):
+        """``gap(seed, stream, step, index, log_q)``: steps from ``step`` to the first spike on or after it,
+        plus one (a float64 integer >= 1; a float64 namespace ``xp``; ``log_q = log(1 - p_spike)``). The next spike after one in step ``s``
+        is in step ``s + gap(.., s + 1, ..)``; the first spike from step ``s0`` on in ``s0 - 1 + gap(.., s0, ..)``."""
+        return make_geometric(xp)
 
 
 class SpikeGeneratorGroup(AbstractNeuron):

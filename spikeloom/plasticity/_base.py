@@ -27,6 +27,8 @@ from __future__ import annotations
 import abc
 from typing import Callable, ClassVar
 
+from .._errors import ModelDefinitionError
+from ..core import validate
 from ..core.params import Param, resolve_params
 
 
@@ -62,6 +64,30 @@ class PlasticityRule(abc.ABC):
 
     def __repr__(self):
         return f"{type(self).__name__}({', '.join(f'{k}={v:g}' for k, v in self.params.items())})"
+
+
+def bounded_trace_rule(rule: PlasticityRule, params: dict, interaction: str, reserved: tuple[str, ...],
+                       choices: dict[str, tuple[str, object]], values: dict) -> None:
+    """The constructor shared by the trace rules with weight bounds (``STDP``, ``TripletSTDP``): check each
+    option of ``choices`` (name -> (given, allowed)) and ``interaction`` (``"all"`` or ``"nearest"``), refuse the
+    parameters in ``reserved`` (``nearest`` and those the options set) among the user's ``params``, resolve the
+    parameters from ``values`` (what the options set) updated by ``params`` and then ``nearest``, and check
+    ``w_max > w_min``. Sets ``rule.interaction`` and each option as an attribute."""
+    owner = type(rule).__name__
+    for name, (given, allowed) in {**choices, "interaction": (interaction, INTERACTIONS)}.items():
+        validate.choice(given, name, list(allowed), owner=owner)
+        setattr(rule, name, given)
+    for name in reserved + ("nearest",):
+        if name in params:
+            raise ModelDefinitionError(f"{owner}: {name} is set by {' / '.join([*choices, 'interaction'])}")
+    PlasticityRule.__init__(rule, **{**values, **params, "nearest": INTERACTIONS[interaction]})
+    if not rule.params["w_max"] > rule.params["w_min"]:
+        raise ModelDefinitionError(f"{owner}: w_max ({rule.params['w_max']:g}) must be above w_min "
+                                   f"({rule.params['w_min']:g})")
+
+
+#: ``interaction`` of the trace rules -> their parameter ``nearest``
+INTERACTIONS = {"all": 0.0, "nearest": 1.0}
 
 
 def exp_decay(xp):

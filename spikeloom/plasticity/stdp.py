@@ -33,12 +33,10 @@ parameter                 default  unit          meaning
 from __future__ import annotations
 
 from .._errors import ModelDefinitionError
-from ..core import validate
 from ..core.params import Param
-from ._base import PlasticityRule, clip, exp_decay
+from ._base import PlasticityRule, bounded_trace_rule, clip, exp_decay
 
 WEIGHT_DEPENDENCES = {"additive": (0.0, 0.0), "multiplicative": (0.0, 1.0), "power_law": None}
-INTERACTIONS = {"all": 0.0, "nearest": 1.0}
 
 
 def power(xp):
@@ -73,23 +71,15 @@ class STDP(PlasticityRule):
 
     def __init__(self, *, weight_dependence: str = "additive", interaction: str = "all",
                  mu_plus: float | None = None, mu_minus: float | None = None, **params):
-        owner = type(self).__name__
-        validate.choice(weight_dependence, "weight_dependence", list(WEIGHT_DEPENDENCES), owner=owner)
-        validate.choice(interaction, "interaction", list(INTERACTIONS), owner=owner)
-        for name in ("mu_plus", "mu_minus", "nearest"):
-            if name in params:
-                raise ModelDefinitionError(f"{owner}: {name} is set by weight_dependence / interaction")
-        mus = WEIGHT_DEPENDENCES[weight_dependence]
+        mus = WEIGHT_DEPENDENCES.get(weight_dependence, (0.0, 0.0))
         if mus is None:
             mus = (0.5 if mu_plus is None else mu_plus, 0.5 if mu_minus is None else mu_minus)
-        elif mu_plus is not None or mu_minus is not None:
-            raise ModelDefinitionError(f"{owner}: mu_plus and mu_minus apply to "
-                                                f"weight_dependence='power_law', not {weight_dependence!r}")
-        super().__init__(mu_plus=mus[0], mu_minus=mus[1], nearest=INTERACTIONS[interaction], **params)
-        self.weight_dependence, self.interaction = weight_dependence, interaction
-        if not self.params["w_max"] > self.params["w_min"]:
-            raise ModelDefinitionError(f"{owner}: w_max ({self.params['w_max']:g}) must be above w_min "
-                                                f"({self.params['w_min']:g})")
+        elif (mu_plus is not None or mu_minus is not None) and weight_dependence in WEIGHT_DEPENDENCES:
+            raise ModelDefinitionError(f"{type(self).__name__}: mu_plus and mu_minus apply to "
+                                       f"weight_dependence='power_law', not {weight_dependence!r}")
+        bounded_trace_rule(self, params, interaction, ("mu_plus", "mu_minus"),
+                           {"weight_dependence": (weight_dependence, WEIGHT_DEPENDENCES)},
+                           {"mu_plus": mus[0], "mu_minus": mus[1]})
 
     def weight_bounds(self):
         return self.params["w_min"], self.params["w_max"]

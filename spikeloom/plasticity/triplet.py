@@ -20,11 +20,9 @@ weight unit; any parameter may be given to override the form's value.
 
 from __future__ import annotations
 
-from .._errors import ModelDefinitionError
-from ..core import validate
 from ..core.params import Param
-from ._base import PlasticityRule, clip, exp_decay
-from .stdp import INTERACTIONS, trace_jump
+from ._base import PlasticityRule, bounded_trace_rule, clip, exp_decay
+from .stdp import trace_jump
 
 #: Pfister & Gerstner (2006), Table 4, visual cortex, all-to-all interactions
 FORMS = {
@@ -48,16 +46,7 @@ class TripletSTDP(PlasticityRule):
     state = {"r1": 0.0, "r2": 0.0, "o1": 0.0, "o2": 0.0}
 
     def __init__(self, *, form: str = "all_to_all", interaction: str = "all", **params):
-        owner = type(self).__name__
-        validate.choice(form, "form", list(FORMS), owner=owner)
-        validate.choice(interaction, "interaction", list(INTERACTIONS), owner=owner)
-        if "nearest" in params:
-            raise ModelDefinitionError(f"{owner}: nearest is set by interaction='nearest'")
-        super().__init__(**{**FORMS[form], **params, "nearest": INTERACTIONS[interaction]})
-        self.form, self.interaction = form, interaction
-        if not self.params["w_max"] > self.params["w_min"]:
-            raise ModelDefinitionError(f"{owner}: w_max ({self.params['w_max']:g}) must be above w_min "
-                                       f"({self.params['w_min']:g})")
+        bounded_trace_rule(self, params, interaction, (), {"form": (form, FORMS)}, FORMS.get(form, {}))
 
     def weight_bounds(self):
         return self.params["w_min"], self.params["w_max"]

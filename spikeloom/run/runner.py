@@ -25,6 +25,7 @@ from ..network.build import Connections, Plan, build_plan, stored_connections
 from ..network.network import Network
 from ..network.tracing import RunInput
 from ..plasticity import Histogram
+from ..plasticity.histogram import bin_counts
 from . import checkpoint
 from .recording import Chunk, FileRecorder, Layout, MemoryRecorder
 from .result import Result
@@ -127,6 +128,9 @@ class Runner:
             capacity = {gi: event_capacity for gi in range(len(self.plan.groups))} if event_capacity else None
             self.program = JaxProgram(self.plan, layout, capacity=capacity, device=select_device(device),
                                       surrogate=surrogate)
+            if self.histogram_monitors:  # histograms are taken between chunks: chunks that divide their period
+                period = math.gcd(*(m[3] for m in self.histogram_monitors))
+                self.program.chunk = -(-period // -(-period // self.program.chunk))
             self.carry = self.program.initial_carry()
             self.arrays = {}
         else:
@@ -524,16 +528,21 @@ class Runner:
         self.carry = {**self.carry, **inp_carry}
         t0 = time.perf_counter()
         bar, compile_s, s_end = [None, t0], 0.0, s_run0 + n_steps
+        hists = [[] for _ in self.histogram_monitors]
 
         def chunk_done(done, ys, carry):
             records.append(self._jax_chunk(ys, self.step, done, s_run0))
             self.carry, self.step = carry, self.step + done
+            for k, (_, array, edges, every) in enumerate(self.histogram_monitors):
+                if (self.step - s_run0) % every == 0:  # a sample step: every run call ends at the next one
+                    hists[k].append(bin_counts(np.asarray(carry[array]), edges.astype(self.dtype)))
             bar[0] = self._progress(bar[0], done, time.perf_counter() - bar[1], self.step - s_run0, n_steps)
             bar[1] = time.perf_counter()
             return stop.requested  # JaxProgram.run stops after this chunk when asked
 
         while self.step < s_end and not stop.requested:
-            upto = min(s_end, schedule.due(1))
+            upto = min(s_end, schedule.due(1), *(s_run0 + m[3] * ((self.step - s_run0) // m[3] + 1)
+                                                 for m in self.histogram_monitors))
             carry, _, seconds, nan = prog.run(self.carry, args, self.step, upto - self.step, chunk_done, keep=False)
             compile_s += seconds
             if nan is not None:
@@ -544,7 +553,9 @@ class Runner:
             bar[0].close()
         if self.compile_s is None:
             self.compile_s = compile_s
-        return compile_s, time.perf_counter() - t0 - compile_s, {}
+        return compile_s, time.perf_counter() - t0 - compile_s, {
+            f"hmon{k}_buf": np.array(h, np.int64).reshape(len(h), m[2].size - 1)
+            for k, (h, m) in enumerate(zip(hists, self.histogram_monitors))}
 
     def _jax_chunk(self, ys: dict, s0: int, n: int, s_run0: int) -> Chunk:
         """The records of one JAX chunk (steps ``s0 .. s0 + n - 1``); state samples are kept every ``every``
@@ -937,3 +948,9 @@ class _Schedule:
     def finish(self) -> None:
         if self.path is not None:
             self.runner.save_checkpoint(self.path, self.metadata)
+
+
+# engines.jax.Simulation builds on the Runner, which it may not import (engines/runners.py): register it
+from ..engines import runners as _runners  # noqa: E402
+
+_runners.RUNNER = Runner

@@ -1,5 +1,6 @@
 """Poisson inputs on the JAX engine (the ``"poisson"`` operation of a plan, see
-:mod:`spikeloom.network.poisson_plan`).
+:mod:`spikeloom.network.poisson_plan`), and the spikes of Poisson sources (``PoissonGroup``: each source keeps
+the step of its next spike and draws a geometric gap when it spikes, see its docstring).
 
 The counts are drawn with the CPU engine's sampler (:func:`~spikeloom.core.random.make_poisson`, bound to
 jax.numpy in float64 with the engine-neutral logarithm) on the whole target population of an input at once:
@@ -21,19 +22,44 @@ from ...network.poisson_plan import ROW_FLOAT_FIELDS
 
 
 class PoissonKernels:
-    """The Poisson operations of a plan, bound to one :class:`~.program.JaxProgram`."""
+    """The Poisson operations of a plan and its Poisson spike sources, bound to one
+    :class:`~.program.JaxProgram`."""
 
     def __init__(self, program):
         self.prog, plan = program, program.plan
         self.groups = [pi for pi, pg in enumerate(plan.pgroups) if pg.kind == "poisson"]
-        if self.groups and not jax.config.read("jax_enable_x64"):
-            # the counts are drawn in float64, as on the CPU engine (process-wide switch)
+        sources = [gi for gi, g in enumerate(plan.groups) if getattr(g.model, "spike_gap", None) is not None]
+        if (self.groups or sources) and not jax.config.read("jax_enable_x64"):
+            # counts and gaps are drawn in float64, as on the CPU engine (process-wide switch)
             jax.config.update("jax_enable_x64", True)
         from .program import elementary_xp  # (program imports this module)
 
         xp = elementary_xp(np.float64)  # the CPU engine's logarithm, not XLA's
         xp.ffloor = jnp.floor  # floor as a float (the CPU namespace's ffloor)
         self.sampler = make_poisson(xp)
+        self.gaps = {gi: plan.groups[gi].model.spike_gap(xp) for gi in sources}
+
+    def source_spikes(self, c, a, gi, lo, hi, s):
+        """Spike flags of sources ``[lo, hi)`` of group ``gi`` (a ``PoissonGroup``) in step ``s``, and their
+        next spike steps written back to the carry: as the CPU engine, a next step in the past is drawn from
+        step ``s`` on, and a source due now draws its gap from step ``s + 1``. The draws are computed for every
+        source (branch-free); only those that are used are kept."""
+        model = self.prog.plan.groups[gi].model
+        name = f"g{gi}_{model.next_state}"
+        log_q = a[f"g{gi}_p_log_q"]
+        log_q = (log_q if log_q.ndim == 0 else log_q[lo:hi]).astype(jnp.float64)
+        index = jnp.arange(lo, hi, dtype=jnp.uint32)
+        gap, stream, step = self.gaps[gi], 2 * gi + 1, s.astype(jnp.int64)
+
+        def after(t):
+            return gap(a["seed"], stream, t.astype(jnp.uint32), index, log_q).astype(jnp.int64)
+
+        nxt = c[name][lo:hi]
+        nxt = jnp.where(nxt < step, step - 1 + after(step), nxt)
+        spk = nxt == step
+        nxt = jnp.where(spk, step + after(step + 1), nxt)
+        c[name] = nxt if (lo == 0 and hi == c[name].shape[0]) else c[name].at[lo:hi].set(nxt)
+        return spk
 
     def static_args(self) -> dict:
         a = {}

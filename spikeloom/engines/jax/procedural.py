@@ -27,8 +27,8 @@ So spike trains agree bit for bit with the CPU engine. Per step, for one project
    (:func:`permute_slots`; 64-bit words when a block has ``2**32`` slots or more). Slot ``q`` is kept as on the
    CPU engine (without self-connections: post above ``i`` in the own block, below ``i`` in block ``i - 1``);
    its target is ``q // k`` and its counter ``q``.
-4. *Delivery.* Weights (constant, uniform or normal) and, with jitter, delays are drawn per synapse (counter:
-   the target, or the slot of an in-degree); a scatter-add in pair-then-candidate order adds the weights to
+4. *Delivery.* Weights (constant, uniform or normal) are drawn per synapse (counter: the target, or the slot
+   of an in-degree) and, with jitter, delays keyed by the synapse's position in its row; a scatter-add in pair-then-candidate order adds the weights to
    the synapse state (delay 0) or to the post-side ring ``dring[(s + d) mod depth]``, which is drained into
    the state at the start of the operation.
 
@@ -399,7 +399,9 @@ class OperatorKernels:
         pad = state.shape[0]
         if klass.jitter:
             d_std = b("d_std")
-            z = jnp.clip(self.normal(seed, stream + 2, il, tu), -JITTER_TRUNCATION, JITTER_TRUNCATION)
+            # keyed by the synapse's position in its row (its rank among the kept candidates), as on the CPU
+            position = (jnp.cumsum(keep, axis=1) - 1).astype(jnp.uint32)
+            z = jnp.clip(self.normal(seed, stream + 2, il, position), -JITTER_TRUNCATION, JITTER_TRUNCATION)
             d = jnp.clip(jnp.floor(b("d_mean") + d_std * z + 0.5), 0, b("d_limit").astype(jnp.float64))
             d = jnp.where(d_std > 0.0, d, 0.0).astype(jnp.int32)
             later = keep & (d > 0)

@@ -42,6 +42,8 @@ from ...network.build import Plan
 from ...neurons._base import argnames
 from ..elementary import make_elementary
 from .mathlib import make_xp
+from .plastic import PlasticKernels
+from .graded import GradedKernels
 from .poisson import PoissonKernels
 from .procedural import OperatorKernels
 
@@ -178,7 +180,6 @@ class JaxProgram:
     def __init__(self, plan: Plan, layout: JaxLayout, *, chunk: int = 2000, capacity: dict | None = None,
                  surrogate=None, device=None):
         self.plan, self.layout, self.chunk = plan, layout, int(chunk)
-        self._refuse_plastic()
         self.dtype = np.dtype(plan.dtype)
         if self.dtype == np.float64 and not jax.config.read("jax_enable_x64"):
             jax.config.update("jax_enable_x64", True)  # float64 runs need JAX's 64-bit mode (process-wide)
@@ -195,16 +196,11 @@ class JaxProgram:
         self.indexed_groups = [gi for gi in layout.spike_groups if gi not in self.bitmap_groups]
         self.operators = OperatorKernels(self)  # procedural connectivity and user operators
         self.poisson = PoissonKernels(self)  # Poisson inputs
+        self.graded = GradedKernels(self)  # graded projections and gap junctions
+        self.plastic = PlasticKernels(self)  # plastic projections
         self._bind_models()
         self.args = self._static_args()
         self._exe = {}
-
-    def _refuse_plastic(self):
-        """Plastic projections run on the CPU engine only, for now."""
-        plastic = sorted(name for name, pi in self.plan.proj_index.items() if self.plan.pgroups[pi].plastic is not None)
-        if plastic:
-            raise EngineError(f"projection(s) {plastic} have plasticity, which the JAX engine does not run yet "
-                              "(neither Runner(engine='jax') nor Simulation); use engine='cpu'")
 
     # ---- model functions bound to jax.numpy ------------------------------------------------------------
     def _bind_models(self):
@@ -257,8 +253,8 @@ class JaxProgram:
                                       ).astype(np.int32)
             for k, v in pg.seg_params.items():
                 a[f"pg{pi}_c_{k}"] = np.asarray(v, dtype)[slot_seg]
-            if pg.kind != "projections":
-                continue  # no stored synapses (see self.operators)
+            if pg.kind != "projections" or pg.plastic is not None:
+                continue  # no stored synapses (see self.operators) or plastic ones (see self.plastic)
             # padding points one past the target array: the synapse slots, or the post neurons (in_post)
             pad = plan.groups[pg.post].n if pg.synapse.in_post else n_slots
             for b in range(pg.offsets.size):
@@ -270,6 +266,8 @@ class JaxProgram:
                 a[f"pg{pi}_w"] = np.asarray(pg.weight, dtype)
         a.update(self.operators.static_args())
         a.update(self.poisson.static_args())
+        a.update(self.graded.static_args())
+        a.update(self.plastic.static_args())
         return {k: self._put(v) for k, v in a.items()}
 
     def initial_carry(self) -> dict:
@@ -284,6 +282,8 @@ class JaxProgram:
             for k, v in pg.state.items():
                 c[f"pg{pi}_{k}"] = v
         c.update(self.operators.initial_carry())
+        c.update(self.graded.initial_carry())
+        c.update(self.plastic.initial_carry())
         return {k: self._put(v) for k, v in c.items()}
 
     def input_carry(self, tables: dict) -> tuple[dict, dict]:
@@ -412,6 +412,8 @@ class JaxProgram:
                 pick = idx[jnp.clip(first + jnp.arange(m), 0, idx.shape[0] - 1)]
                 spk = spk.at[jnp.where(jnp.arange(m) < count, pick, g.n)].set(True, mode="drop")
             lo, hi = 0, g.n
+        elif gi in self.poisson.gaps:
+            spk = self.poisson.source_spikes(c, a, gi, lo, hi, s).astype(spike_dtype)
         else:
             whole = lo == 0 and hi == g.n
             isyn = self._synaptic_current(c, a, gi, lo, hi) if g.model.ode_vars else None
@@ -475,14 +477,19 @@ class JaxProgram:
                                                         (s % ring.shape[0], jnp.int32(0)))
         extra = {}  # buffer use of the procedural operations
         for op in plan.schedule:
-            if op[0] == "projections":
+            if op[0] == "projections" and plan.pgroups[op[1]].plastic is not None:
+                self.plastic.deliver(c, a, op[1], s, busiest)
+            elif op[0] == "projections":
                 self._deliver(c, a, op[1], s, busiest)
             elif op[0] in ("procedural", "custom"):
                 self.operators.deliver(c, a, op[1], s, busiest, extra)
             elif op[0] == "poisson":
                 self.poisson.deliver(c, a, op[1], s)
+            elif op[0] == "graded":
+                self.graded.deliver(c, a, op[1], s)
             else:
                 self._neurons(c, a, op[1], op[2], op[3], s, counts)
+                self.plastic.post(c, a, op[1], op[2], op[3], s, busiest)
         ys = {"counts": jnp.stack(counts), "delivered": jnp.stack(busiest), **extra}
         for gi in self.layout.spike_groups:
             ring = c[f"g{gi}_ring"]

@@ -128,10 +128,10 @@ class Simulation:
     def __init__(self, net, *, duration: float, dt: float = 0.1, seed: int = 0, inputs: dict | None = None,
                  monitors=(), precision: str = "float32", surrogate=None, device: str | None = None):
         from ...core.params import steps_of
-        from ...run.runner import Runner
+        from ..runners import runner_class
 
         spike = surrogate.spike_function(dt) if isinstance(surrogate, Surrogate) else surrogate
-        self.runner = Runner(net, dt=dt, seed=seed, inputs=inputs, monitors=monitors, engine="jax",
+        self.runner = runner_class()(net, dt=dt, seed=seed, inputs=inputs, monitors=monitors, engine="jax",
                              precision=precision, device=device, surrogate=spike)
         if self.runner.spike_pops:
             raise ModelDefinitionError("Simulation records spike counts per step ('counts'); drop the "
@@ -141,6 +141,10 @@ class Simulation:
         if prog.operators.groups:  # their buffers grow by redoing chunks, which a pure function cannot
             raise ModelDefinitionError("Simulation does not take procedural connectivity or user operators "
                                        f"(projection groups {prog.operators.groups}); use Runner(engine='jax')")
+        if prog.plastic.groups:  # their weights are state, not parameters: the run would not expose them
+            raise EngineError("Simulation does not take plastic projections "
+                              f"{sorted(n for n, pi in self.runner.plan.proj_index.items() if pi in prog.plastic.groups)}"
+                              "; use Runner(engine='jax') or Runner(engine='cpu')")
         prog.chunk = self.n_steps
         if surrogate is None:  # a pure function cannot redo a chunk: the event buffers hold every neuron
             prog.capacity = {gi: g.n for gi, g in enumerate(self.runner.plan.groups)}

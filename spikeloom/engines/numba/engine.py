@@ -41,7 +41,7 @@ import numpy as np
 from ..._errors import EngineError
 from ...io.atomic import atomic_path
 from ...network.build import Plan
-from .codegen import MonitorLayout, generate
+from .codegen import THREADS_ARG, MonitorLayout, generate
 
 # Numba's OpenMP threads spin while they wait for work (libgomp's default). With more runnable threads than
 # cores, a spinning thread holds the core its partner needs to finish the step: measured on a busy 2-core
@@ -55,13 +55,16 @@ PARALLEL_THRESHOLD = 40_000
 
 
 def default_parallel(n_neurons: int) -> bool:
-    """Threads for networks of ``PARALLEL_THRESHOLD`` neurons or more, if at least one core is idle.
+    """Threads for networks of ``PARALLEL_THRESHOLD`` neurons or more, if Numba may use at least two threads
+    and at least one core is idle.
 
-    Every step forks and joins the threads; on a busy machine a join waits for a descheduled thread (measured
-    on 2 cores with other jobs running: at 40 k neurons 0.76 s per simulated second with threads, 0.58 s
-    without). Results do not depend on the choice.
+    Every step forks and joins the threads twice or more (delivery, each neuron operation); on a busy machine a
+    join waits for a descheduled thread (measured on 2 cores with other jobs running: at 40 k neurons 0.76 s
+    per simulated second with threads, 0.58 s without; see the threads table of ``benchmarks/coba.py``), and
+    with one thread the threaded loop only costs compile time. Results do not depend on the choice
+    (``tests/test_threads.py``).
     """
-    if n_neurons < PARALLEL_THRESHOLD:
+    if n_neurons < PARALLEL_THRESHOLD or numba.get_num_threads() < 2:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return cores > 1 and cores - os.getloadavg()[0] >= 1.0
@@ -241,6 +244,6 @@ class NumbaProgram:
         return self.compile_s
 
     def __call__(self, s0: int, s1: int, s_run0: int, seed: int, dt, arrays: dict):
-        args = [arrays[name] for name in self.arg_names]
+        args = [np.int64(numba.get_num_threads()) if name == THREADS_ARG else arrays[name] for name in self.arg_names]
         return call_healing(self.module.run_steps, np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt,
                             *args)

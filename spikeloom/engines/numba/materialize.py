@@ -64,7 +64,7 @@ def _block_kernel():
                 rows.append(i)
                 cols.append(counter // per_slot)
                 if delays:
-                    vals.append(float(delay(seed, stream, i, counter, d_mean, d_std, d_limit)) if d_std > 0.0 else 0.0)
+                    vals.append(float(delay(seed, stream, i, c, d_mean, d_std, d_limit)) if d_std > 0.0 else 0.0)
                 else:
                     vals.append(weight(seed, stream, i, counter, w_kind, w_a, w_b))
         return np.array(rows), np.array(cols), np.array(vals)
