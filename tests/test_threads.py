@@ -13,6 +13,7 @@ import sys
 
 SCRIPT = r"""
 import hashlib, json, sys
+import numpy as np
 import spikeloom as sl
 from spikeloom.engines.numba.codegen import rows_sorted
 from spikeloom.models.coba import COBA

@@ -224,5 +224,5 @@ case("lpu-dt-not-dividing", "run lpu-demo --dt 3e-5", r"--duration 1 s is not a 
 case("lpu-duration-memory", "run lpu-demo --duration 1e9", r"lpu-demo for 1e\+13 steps needs .*memory")
 case("lpu-seed-last", "run lpu-demo --seed 4294967295", r"--seed must be an integer in \[0, 4294967294\] \(LPU 1 uses seed \+ 1")
 case("lpu-seed-negative", "run lpu-demo --seed -1", r"--seed must be an integer in \[0, 4294967294\]")
-case("lpu-engine-jax", "run lpu-demo --engine jax", r"lpu-demo: --engine jax cannot run LPUs yet")
+case("lpu-engine-unknown", "run lpu-demo --engine gpu", r"argument --engine: invalid choice: 'gpu'")
 case("lpu-out-is-a-file", "run lpu-demo --duration 0.001 --out {tmp}/f", r"--out '.*f' is a file", files={"f": b"1"})

@@ -10,7 +10,7 @@ import numpy as np
 
 from bad_cases import ApiCase, CliCase
 from spikeloom import ModelDefinitionError as MDE
-from spikeloom import EngineError, ResourceError, SimulationError
+from spikeloom import ResourceError, SimulationError
 from spikeloom import lpu
 from spikeloom.lpu import GenericLPU, GraphError, Interface, Manager, Pattern, demo, hdf5
 from spikeloom.lpu.gexf import write_gexf
@@ -210,8 +210,8 @@ CASES = [
     ApiCase("manager-run-bool-steps", lambda: _run_manager(steps=True), MDE, r"steps must be a number, got bool"),
     ApiCase("manager-run-chunk-zero", lambda: _run_manager(steps=5, chunk=0), MDE, r"chunk must be an integer >= 1"),
     ApiCase("manager-run-negative-seed", lambda: _run_manager(steps=5, seed=-1), MDE, r"seed must be an integer"),
-    ApiCase("manager-run-unknown-engine", lambda: _run_manager(steps=5, engine="gpu"), EngineError,
-            r"unknown engine 'gpu'"),
+    ApiCase("manager-run-unknown-engine", lambda: _run_manager(steps=5, engine="gpu"), MDE,
+            r"Manager.run: engine must be one of \['cpu', 'jax'\], got 'gpu'"),
     ApiCase("manager-run-empty", lambda: Manager(DT).run(5), MDE, r"no LPUs were added"),
     # ---- GEXF graphs --------------------------------------------------------------------------------------
     ApiCase("generic-dt-zero", lambda: GenericLPU(_graph(), 0.0, "L"), MDE,
