@@ -97,7 +97,7 @@ def _warn_one_line(message, category, filename, lineno, file=None, line=None) ->
 
 def main(argv=None) -> int:
     from .._errors import SpikeloomError
-    from ._common import json_line
+    from ._common import is_root, json_line
 
     argv = join_negative_values(sys.argv[1:] if argv is None else list(argv))
     commands = _commands()
@@ -129,6 +129,8 @@ def main(argv=None) -> int:
         if os.environ.get("SPIKELOOM_DEBUG") == "1":
             raise
         return _fail(f"internal error: {type(err).__name__}: {err} (set SPIKELOOM_DEBUG=1 for the traceback)", 1)
+    if not is_root():  # under mpiexec, rank 0 prints the merged run's line
+        return 130 if summary.get("interrupted") else 0
     if summary.get("interrupted"):
         print(f"spikeloom: interrupted at t = {summary['duration_ms']:g} ms; wrote {', '.join(summary['files'])} "
               f"to {summary['out']}", file=sys.stderr)

@@ -118,7 +118,7 @@ def file_plan(args, model: str, options: dict, duration: float, dt: float) -> di
     folder = args.out
     if args.resume is not None:
         try:
-            saved = checkpoint.read(args.resume, state=False)
+            saved = checkpoint.read(rank_file(args.resume), state=False)
         except ModelDefinitionError as err:
             raise ModelDefinitionError(f"--resume: {err}") from None
         if saved.metadata != metadata:
@@ -144,11 +144,13 @@ def make_runner(plan: dict, net, **kwargs):
     """The command's runner: streaming into ``results.h5`` of the output folder, from the checkpoint if the
     command resumes one."""
     from ..run import Runner
+    from ..run.distributed import DistributedRunner, world
 
+    make = Runner if world() is None else DistributedRunner  # started by mpiexec with several ranks
     record = plan["out"] / "results.h5"
     if plan["resume"] is not None:
-        return Runner.from_checkpoint(plan["resume"], net, record_to=record, **kwargs)
-    return Runner(net, record_to=record, **kwargs)
+        return make.from_checkpoint(plan["resume"], net, record_to=record, **kwargs)
+    return make(net, record_to=record, **kwargs)
 
 
 def run_and_save(runner, duration: float, plan: dict, plot=None) -> tuple:
@@ -169,7 +171,9 @@ def run_and_save(runner, duration: float, plan: dict, plot=None) -> tuple:
                          checkpoint_every=plan["every"], checkpoint_metadata=plan["metadata"])
         result = Result.from_hdf5(out / "results.h5", lazy=True)
     result.compile_s, result.run_s = ran.compile_s, ran.run_s
-    files = ["results.h5"] + (["checkpoint.h5"] if ckpt is not None else [])
+    files = ["results.h5"] + ([rank_file(ckpt).name] if ckpt is not None else [])
+    if not is_root():  # under mpiexec, rank 0 writes the files made from the merged results
+        return result, files
     if plan["nwb"]:
         with naming(out / "results.nwb"):
             result.to_nwb(out / "results.nwb", metadata={"model": plan["metadata"]["model"],
@@ -183,9 +187,28 @@ def run_and_save(runner, duration: float, plan: dict, plot=None) -> tuple:
 def run_facts(result, duration: float, files: list, out) -> dict:
     """JSON keys every network command reports about the run itself: ``duration_ms`` is what was simulated,
     ``duration`` as asked unless the run was interrupted (then the steps done times dt)."""
+    from ..run.distributed import world
+
     interrupted = bool(getattr(result, "interrupted", False))
+    comm = world()
     return {"duration_ms": result.duration if interrupted else duration, "interrupted": interrupted,
-            "files": files, "out": str(out)}
+            "files": files, "out": str(out), "ranks": 1 if comm is None else comm.Get_size()}
+
+
+def is_root() -> bool:
+    """Whether this process writes the command's files and prints its JSON line: rank 0 under mpiexec."""
+    from ..run.distributed import world
+
+    comm = world()
+    return comm is None or comm.Get_rank() == 0
+
+
+def rank_file(path):
+    """This rank's file of a per-rank file ``path`` (a checkpoint) under mpiexec; ``path`` otherwise."""
+    from ..run.distributed import rank_path, world
+
+    comm = world()
+    return path if comm is None else rank_path(path, comm.Get_rank(), comm.Get_size())
 
 
 @contextlib.contextmanager

@@ -96,7 +96,7 @@ def run(args) -> dict:
     return {
         "model": args.model, "engine": args.engine, "device": getattr(runner.program, "platform", "cpu"),
         "dt_ms": opts["dt"], "seed": opts["seed"], "precision": args.precision, "n_neurons": runner.plan.n_neurons,
-        "n_synapses": runner.plan.n_synapses,
+        "n_synapses": runner.n_synapses,
         "spikes": {p: int(result.spike_counts[p].sum()) for p in pops},
         "rate_hz": {p: result.mean_rate(p) for p in pops},
         "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s,

@@ -95,7 +95,7 @@ def run(args) -> dict:
     return {
         "model": args.model, "engine": args.engine, "dt_ms": opts["dt"], "seed": opts["seed"],
         "precision": args.precision, "scale": opts["scale"], "background": args.background,
-        "n_neurons": runner.plan.n_neurons, "n_synapses": runner.plan.n_synapses,
+        "n_neurons": runner.plan.n_neurons, "n_synapses": runner.n_synapses,
         "spikes": {p: int(result.spike_counts[p].sum()) for p in POPULATIONS},
         "rate_hz": {p: result.mean_rate(p, t_from=t_from) for p in POPULATIONS},
         "transient_ms": opts["transient"],

@@ -88,7 +88,7 @@ def run(args) -> dict:
     return {
         "model": args.model, "engine": args.engine, "device": getattr(runner.program, "platform", "cpu"),
         "dt_ms": DT, "seed": opts["seed"], "precision": runner.dtype.name, "n_neurons": runner.plan.n_neurons,
-        "n_synapses": runner.plan.n_synapses, "spikes": spikes, "rate_hz": result.mean_rate("neuron"),
+        "n_synapses": runner.n_synapses, "spikes": spikes, "rate_hz": result.mean_rate("neuron"),
         **weight_summary(w),
         "build_s": build_s, "compile_s": result.compile_s, "run_s": result.run_s, "peak_rss_mb": peak_rss_mb(),
         **_common.run_facts(result, opts["duration"], ["weights.npz", "weights.png"], out),

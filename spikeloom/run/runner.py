@@ -451,7 +451,7 @@ class Runner:
             self._chunk_buffers(stop_at - s)
             reached = s
             while reached < stop_at:
-                reached, status, gi, idx = self.program(reached, stop_at, s, self.seed, dt, a)
+                reached, status, gi, idx = self._advance(reached, stop_at, s, dt, a)
                 if status == Status.spike_buffer_full:
                     self._grow_spike_buffer(gi, reached)
                 elif status == Status.nonfinite_state:
@@ -471,6 +471,11 @@ class Runner:
         joined = {f"hmon{k}_buf": np.concatenate(parts) if parts else a[f"hmon{k}_buf"][:0]
                   for k, parts in enumerate(histograms)}
         return compile_s, time.perf_counter() - t0, joined
+
+    def _advance(self, s0: int, s1: int, s_chunk0: int, dt, a: dict) -> tuple[int, int, int, int]:
+        """Run steps ``s0 <= s < s1`` of the chunk that began at ``s_chunk0``: ``(step reached, status, group,
+        index)`` of the compiled loop (a distributed runner exchanges spikes in between)."""
+        return self.program(s0, s1, s_chunk0, self.seed, dt, a)
 
     def _chunk_buffers(self, steps: int, fresh: bool = False) -> None:
         """Monitor buffers for a chunk of ``steps`` (allocated when the chunk outgrows them, with room to spare,
@@ -802,6 +807,11 @@ class Runner:
         self._input_origin = self._run_origin = int(saved.attrs["input_origin"])
         self._resume_positions = saved.positions
         self.checkpoint_metadata = saved.metadata
+
+    @property
+    def n_synapses(self) -> int:
+        """Synapses of the network (stored, plus the expected number of procedural ones)."""
+        return self.plan.n_synapses
 
     @property
     def t(self) -> float:
