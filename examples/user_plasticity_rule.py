@@ -1,12 +1,14 @@
 """A plasticity rule written by the user: homeostatic scaling of the input weights towards a target output rate.
 
-Each synapse keeps ``r``, an estimate of the postsynaptic rate (Hz): it decays with ``tau_r`` and jumps by
+Each synapse reads ``r``, an estimate of the postsynaptic rate (Hz): it decays with ``tau_r`` and jumps by
 ``1000 / tau_r`` at each postsynaptic spike, so its mean is the rate. Each presynaptic spike moves the weight by
 ``eta (target - r)``, clipped to ``[0, w_max]``: inputs that are active while the neuron fires too much are
 weakened, and strengthened while it fires too little, until the output rate sits at ``target``.
 
-The rule is three pure functions against ``xp`` (``decay``, ``on_pre``, ``on_post``), matched by argument name
-like a neuron model; both engines compile the same functions. Shows: subclassing ``sl.PlasticityRule``, the
+``r`` depends on the postsynaptic spikes only, so it is a postsynaptic *trace*: kept once per neuron, not per
+synapse, and updated once per spike. The rule is three pure functions against ``xp`` (``decay_post``: the
+trace's factor over ``elapsed`` ms, ``spike_post``: its jump, ``on_pre``: the weight change), matched by
+argument name like a neuron model; both engines compile the same functions. Shows: subclassing ``sl.PlasticityRule``, the
 rule on the 1000 inputs of ``Song2000``'s neuron, the weights monitored as a histogram, and the JAX engine
 repeating the first 2 s with the same weights bit for bit. Output goes to ``$SPIKELOOM_EXAMPLE_OUT``.
 """
@@ -27,15 +29,22 @@ class Homeostatic(sl.PlasticityRule):
 
     parameters = {"eta": Param(1e-6, "1", "nonneg"), "target": Param(5.0, "Hz", "nonneg"),
                   "tau_r": Param(1000.0, "ms", "positive"), "w_max": Param(0.01, "1", "positive")}
-    state = {"r": 0.0}
+    post_traces = {"r": 0.0}  # per postsynaptic neuron; the synapse itself keeps only w
 
     def weight_bounds(self):
         return 0.0, self.params["w_max"]
 
     @staticmethod
-    def decay(xp):
-        def f(w, r, elapsed, tau_r):
-            return w, r * xp.exp(-elapsed / tau_r)
+    def decay_post(xp):
+        def f(elapsed, tau_r):
+            return xp.exp(-elapsed / tau_r)
+
+        return f
+
+    @staticmethod
+    def spike_post(xp):
+        def f(r, tau_r):
+            return r + 1000.0 / tau_r
 
         return f
 
@@ -43,14 +52,7 @@ class Homeostatic(sl.PlasticityRule):
     def on_pre(xp):
         def f(w, r, eta, target, w_max):
             w_new = xp.minimum(xp.maximum(w + eta * (target - r), 0.0), w_max)
-            return w_new, r, w_new
-
-        return f
-
-    @staticmethod
-    def on_post(xp):
-        def f(w, r, tau_r):
-            return w, r + 1000.0 / tau_r
+            return w_new, w_new
 
         return f
 

@@ -63,6 +63,17 @@ def test_stdp_window_equals_analytic_curve():
     assert dw[deltas == -DELAY][0] == pytest.approx(-0.0105 * np.exp(-DELAY / 20.0), rel=1e-12)
 
 
+def test_long_intervals_beyond_the_decay_table():
+    """Pairs 300 ms apart read the CPU engine's table of trace decay factors (4096 steps), pairs 600 ms apart
+    the rule's own decay: both on the analytic window."""
+    deltas, t_post, taus = np.array([-600.0, -300.0, 300.0, 600.0]), 700.0, dict(tau_plus=300.0, tau_minus=250.0)
+    net = Pairing(sl.STDP(**taus), t_post - deltas - DELAY, np.arange(4), 4, [[t_post]], sl.AllToAll())
+    runner, res = _run(net, 1400.0)
+    assert np.array_equal(res.spikes["post"].times, [t_post])
+    dw = runner.connections("P").weight.toarray()[:, 0] - 0.5
+    np.testing.assert_allclose(dw, _window(deltas, **taus), rtol=1e-12)
+
+
 def test_float32_follows_float64():
     deltas, dw, _ = _one_pair_each(sl.STDP(), "float32")
     np.testing.assert_allclose(dw, _window(deltas), atol=2e-7)
@@ -239,12 +250,38 @@ def test_user_rule_reads_neuron_state():
     np.testing.assert_allclose(runner.connections("P").weight.toarray()[:, 0], want, rtol=1e-13)
 
 
+class ReadsNeuronState(sl.PlasticityRule):
+    """A rule whose ``on_pre`` reads ``post_u`` and uses ``eta``."""
+
+    parameters = {"eta": Param(1e-3, "1")}
+
+    @staticmethod
+    def on_pre(xp):
+        def f(w, eta, post_u, gain):
+            return w, w + eta * post_u * gain
+
+        return f
+
+
+def test_rule_arguments_checked_when_the_plan_is_built():
+    net = sl.Network(A=sl.LIF(3), B=sl.LIF(3))
+    net.P = sl.Projection(net.A, net.B, sl.AllToAll(), weight=0.5, plasticity=ReadsNeuronState())
+    with pytest.raises(ModelDefinitionError, match=r"projection 'P': ReadsNeuronState.on_pre argument 'post_u': "
+                                                   r"the postsynaptic population 'B' has no state variable 'u'"):
+        build_plan(net, DT, 0)
+    net.B = sl.Izhikevich(3)  # has u: now the unknown name is gain
+    net.P = sl.Projection(net.A, net.B, sl.AllToAll(), weight=0.5, plasticity=ReadsNeuronState())
+    with pytest.raises(ModelDefinitionError, match=r"ReadsNeuronState.on_pre argument 'gain' is none of \['w'\], "
+                                                   r"the parameters \['eta'\], pre_<var> or post_<var>"):
+        build_plan(net, DT, 0)
+
+
 def test_monitors_connections_and_set_weights():
     deltas = np.arange(-40.0, 41.0, 5.0)
     net = Pairing(sl.STDP(), 100.0 - deltas - DELAY, np.arange(deltas.size), deltas.size, [[100.0]], sl.AllToAll())
     edges = np.linspace(0.0, 1.0, 21)
     runner = sl.Runner(net, dt=DT, precision="float64",
-                       monitors=[("P.w", [0, 5, 9], 10), ("P.w", sl.Histogram(edges), 500), ("P.apre", None, 1000)])
+                       monitors=[("P.w", [0, 5, 9], 10), ("P.w", sl.Histogram(edges), 500)])
     res = runner.run(200.0)
     w = runner.connections("P").weight
     assert res.traces["P.w"].shape == (200, 3)

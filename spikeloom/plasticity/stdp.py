@@ -1,8 +1,9 @@
 r"""Pair-based spike-timing-dependent plasticity with event-driven traces.
 
-Each synapse keeps a presynaptic trace ``apre`` and a postsynaptic trace ``apost`` (dimensionless), which
-decay between events, :math:`a(t + \Delta) = a(t) e^{-\Delta/\tau}`, and jump at their own spikes: ``a += 1``
-(interaction ``"all"``: every earlier spike counts) or ``a = 1`` (``"nearest"``: only the latest spike counts).
+Each synapse reads a presynaptic trace ``apre`` (kept once per presynaptic neuron and delay) and a postsynaptic
+trace ``apost`` (once per postsynaptic neuron), dimensionless, which decay between their spikes,
+:math:`a(t + \Delta) = a(t) e^{-\Delta/\tau}`, and jump at their own spikes: ``a += 1`` (interaction
+``"all"``: every earlier spike counts) or ``a = 1`` (``"nearest"``: only the latest spike counts).
 With :math:`x = (w - w_{min}) / (w_{max} - w_{min})`:
 
 .. math::
@@ -39,11 +40,20 @@ from ._base import PlasticityRule, bounded_trace_rule, clip, exp_decay
 WEIGHT_DEPENDENCES = {"additive": (0.0, 0.0), "multiplicative": (0.0, 1.0), "power_law": None}
 
 
-def power(xp):
-    """``power(x, mu) = x ** mu`` for ``x`` in ``[0, 1]``; exact for ``mu`` 0 (1, also at ``x = 0``) and 1."""
+def power(xp, exponent: float | None = None):
+    """``power(x, mu) = x ** mu`` for ``x`` in ``[0, 1]``; exact for ``mu`` 0 (1, also at ``x = 0``) and 1.
+    ``exponent`` 0 or 1 (the weight dependence fixes it when the loop is generated): that power alone, without
+    the ``exp`` and ``log`` of the general case (a select computes both of its sides)."""
 
-    def f(x, mu):
-        return xp.where(mu == 0.0, 1.0, xp.where(mu == 1.0, x, xp.exp(mu * xp.log(xp.maximum(x, 1e-30)))))
+    if exponent == 0.0:
+        def f(x, mu):
+            return 1.0
+    elif exponent == 1.0:
+        def f(x, mu):
+            return x
+    else:
+        def f(x, mu):
+            return xp.where(mu == 0.0, 1.0, xp.where(mu == 1.0, x, xp.exp(mu * xp.log(xp.maximum(x, 1e-30)))))
 
     return xp.inline(f)
 
@@ -58,7 +68,9 @@ def trace_jump(xp):
 
 
 class STDP(PlasticityRule):
-    """Pair-based STDP (see the module); ``weight_dependence`` and ``interaction`` pick the variant."""
+    """Pair-based STDP (see the module); ``weight_dependence`` and ``interaction`` pick the variant. The traces
+    are kept per neuron (``apre`` per presynaptic neuron and delay, ``apost`` per postsynaptic neuron): with
+    either interaction they depend on one side's spikes only."""
 
     parameters = {
         "tau_plus": Param(20.0, "ms", "positive"), "tau_minus": Param(20.0, "ms", "positive"),
@@ -67,7 +79,8 @@ class STDP(PlasticityRule):
         "mu_plus": Param(0.0, "1", "nonneg"), "mu_minus": Param(0.0, "1", "nonneg"),
         "nearest": Param(0.0, "1", "nonneg"),
     }
-    state = {"apre": 0.0, "apost": 0.0}
+    pre_traces = {"apre": 0.0}
+    post_traces = {"apost": 0.0}
 
     def __init__(self, *, weight_dependence: str = "additive", interaction: str = "all",
                  mu_plus: float | None = None, mu_minus: float | None = None, **params):
@@ -84,32 +97,67 @@ class STDP(PlasticityRule):
     def weight_bounds(self):
         return self.params["w_min"], self.params["w_max"]
 
+    def options(self):
+        return {"weight_dependence": self.weight_dependence}
+
     @staticmethod
-    def decay(xp):
+    def decay_pre(xp):
         factor = exp_decay(xp)
 
-        def f(w, apre, apost, elapsed, tau_plus, tau_minus):
-            return w, apre * factor(elapsed, tau_plus), apost * factor(elapsed, tau_minus)
+        def f(elapsed, tau_plus):
+            return factor(elapsed, tau_plus)
 
         return f
 
     @staticmethod
-    def on_pre(xp):
-        pw, jump, bound = power(xp), trace_jump(xp), clip(xp)
+    def decay_post(xp):
+        factor = exp_decay(xp)
 
-        def f(w, apre, apost, A_minus, w_min, w_max, mu_minus, nearest):
+        def f(elapsed, tau_minus):
+            return factor(elapsed, tau_minus)
+
+        return f
+
+    @staticmethod
+    def spike_pre(xp):
+        jump = trace_jump(xp)
+
+        def f(apre, nearest):
+            return jump(apre, nearest)
+
+        return f
+
+    @staticmethod
+    def spike_post(xp):
+        jump = trace_jump(xp)
+
+        def f(apost, nearest):
+            return jump(apost, nearest)
+
+        return f
+
+    @staticmethod
+    def on_pre(xp, weight_dependence="power_law"):
+        pw, bound = power(xp, _exponents(weight_dependence)[1]), clip(xp)
+
+        def f(w, apost, A_minus, w_min, w_max, mu_minus):
             x = (w - w_min) / (w_max - w_min)
             w_new = bound(w - A_minus * apost * pw(x, mu_minus), w_min, w_max)
-            return w_new, jump(apre, nearest), apost, w_new
+            return w_new, w_new
 
         return f
 
     @staticmethod
-    def on_post(xp):
-        pw, jump, bound = power(xp), trace_jump(xp), clip(xp)
+    def on_post(xp, weight_dependence="power_law"):
+        pw, bound = power(xp, _exponents(weight_dependence)[0]), clip(xp)
 
-        def f(w, apre, apost, A_plus, w_min, w_max, mu_plus, nearest):
+        def f(w, apre, A_plus, w_min, w_max, mu_plus):
             x = (w - w_min) / (w_max - w_min)
-            return bound(w + A_plus * apre * pw(1.0 - x, mu_plus), w_min, w_max), apre, jump(apost, nearest)
+            return bound(w + A_plus * apre * pw(1.0 - x, mu_plus), w_min, w_max)
 
         return f
+
+
+def _exponents(weight_dependence: str) -> tuple:
+    """``(mu_plus, mu_minus)`` fixed by a weight dependence; ``(None, None)`` for ``"power_law"`` (parameters)."""
+    return WEIGHT_DEPENDENCES[weight_dependence] or (None, None)

@@ -1,7 +1,8 @@
 r"""Triplet STDP (Pfister & Gerstner 2006, J. Neurosci. 26:9673), with event-driven traces.
 
-Presynaptic traces ``r1`` (:math:`\tau_+`) and ``r2`` (:math:`\tau_x`), postsynaptic traces ``o1``
-(:math:`\tau_-`) and ``o2`` (:math:`\tau_y`), dimensionless, decay exponentially between events and jump at their
+Presynaptic traces ``r1`` (:math:`\tau_+`) and ``r2`` (:math:`\tau_x`), kept per presynaptic neuron and
+delay, postsynaptic traces ``o1`` (:math:`\tau_-`) and ``o2`` (:math:`\tau_y`), kept per postsynaptic neuron,
+dimensionless, decay exponentially between events and jump at their
 own spikes (``+= 1``, or ``= 1`` with ``interaction="nearest"``). Each trace is read just before its own jump:
 
 .. math::
@@ -43,7 +44,8 @@ class TripletSTDP(PlasticityRule):
         "A2_minus": Param(7e-3, "1", "nonneg"), "A3_minus": Param(2.3e-4, "1", "nonneg"),
         "w_min": Param(0.0, "1"), "w_max": Param(1.0, "1"), "nearest": Param(0.0, "1", "nonneg"),
     }
-    state = {"r1": 0.0, "r2": 0.0, "o1": 0.0, "o2": 0.0}
+    pre_traces = {"r1": 0.0, "r2": 0.0}  # per presynaptic neuron and delay
+    post_traces = {"o1": 0.0, "o2": 0.0}  # per postsynaptic neuron
 
     def __init__(self, *, form: str = "all_to_all", interaction: str = "all", **params):
         bounded_trace_rule(self, params, interaction, (), {"form": (form, FORMS)}, FORMS.get(form, {}))
@@ -52,31 +54,56 @@ class TripletSTDP(PlasticityRule):
         return self.params["w_min"], self.params["w_max"]
 
     @staticmethod
-    def decay(xp):
+    def decay_pre(xp):
         factor = exp_decay(xp)
 
-        def f(w, r1, r2, o1, o2, elapsed, tau_plus, tau_x, tau_minus, tau_y):
-            return (w, r1 * factor(elapsed, tau_plus), r2 * factor(elapsed, tau_x), o1 * factor(elapsed, tau_minus),
-                    o2 * factor(elapsed, tau_y))
+        def f(elapsed, tau_plus, tau_x):
+            return factor(elapsed, tau_plus), factor(elapsed, tau_x)
+
+        return f
+
+    @staticmethod
+    def decay_post(xp):
+        factor = exp_decay(xp)
+
+        def f(elapsed, tau_minus, tau_y):
+            return factor(elapsed, tau_minus), factor(elapsed, tau_y)
+
+        return f
+
+    @staticmethod
+    def spike_pre(xp):
+        jump = trace_jump(xp)
+
+        def f(r1, r2, nearest):
+            return jump(r1, nearest), jump(r2, nearest)
+
+        return f
+
+    @staticmethod
+    def spike_post(xp):
+        jump = trace_jump(xp)
+
+        def f(o1, o2, nearest):
+            return jump(o1, nearest), jump(o2, nearest)
 
         return f
 
     @staticmethod
     def on_pre(xp):
-        jump, bound = trace_jump(xp), clip(xp)
+        bound = clip(xp)
 
-        def f(w, r1, r2, o1, o2, A2_minus, A3_minus, w_min, w_max, nearest):
+        def f(w, r2, o1, A2_minus, A3_minus, w_min, w_max):
             w_new = bound(w - o1 * (A2_minus + A3_minus * r2), w_min, w_max)
-            return w_new, jump(r1, nearest), jump(r2, nearest), o1, o2, w_new
+            return w_new, w_new
 
         return f
 
     @staticmethod
     def on_post(xp):
-        jump, bound = trace_jump(xp), clip(xp)
+        bound = clip(xp)
 
-        def f(w, r1, r2, o1, o2, A2_plus, A3_plus, w_min, w_max, nearest):
-            w_new = bound(w + r1 * (A2_plus + A3_plus * o2), w_min, w_max)
-            return w_new, r1, r2, jump(o1, nearest), jump(o2, nearest)
+        def f(w, r1, o2, A2_plus, A3_plus, w_min, w_max):
+            return bound(w + r1 * (A2_plus + A3_plus * o2), w_min, w_max)
 
         return f

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..._errors import EngineError
 from ...neurons._base import argnames
+from ...plasticity._base import needs_post_events
 
 
 def padded_rows(starts: np.ndarray, ends: np.ndarray, values: np.ndarray, pad: int) -> np.ndarray:
@@ -57,10 +58,7 @@ class PlasticKernels:
                               "gradient; run them without a surrogate (Runner(engine='jax'))")
         self.fn = {}
         for pi in self.groups:
-            rule = type(plan.pgroups[pi].plastic.rule)
-            fns = {"decay": rule.decay(program.xp), "pre": rule.on_pre(program.xp)}
-            if rule.on_post is not None:
-                fns["post"] = rule.on_post(program.xp)
+            fns = plan.pgroups[pi].plastic.rule.functions(program.xp)
             self.fn[pi] = {k: (exact_divisions(f), argnames(f)) for k, f in fns.items()}
 
     # ---- arrays and carry --------------------------------------------------------------------------------
@@ -77,6 +75,7 @@ class PlasticKernels:
             pad = plan.groups[pg.post].n if pg.synapse.in_post else int(pg.seg_n.sum())
             a[f"pg{pi}_target"] = np.append(pg.col, pad).astype(np.int32)
             a[f"pg{pi}_pre_of"] = np.append(pl.pre_of, 0).astype(np.int32)
+            a[f"pg{pi}_xslot"] = np.append(pl.xslot, 0).astype(np.int32)
             a[f"pg{pi}_post_of"] = np.append(pl.post_of, 0).astype(np.int32)
             a[f"pg{pi}_wscale"] = np.asarray(pl.w_scale, dtype)
             for k, v in pl.params.items():
@@ -84,48 +83,88 @@ class PlasticKernels:
         return a
 
     def initial_carry(self) -> dict:
-        """The per-synapse variables (CPU engine names) and ``last``, the event step of each synapse's last
-        update (int32: the JAX engine counts steps in 32-bit integers)."""
+        """The per-synapse variables and traces (CPU engine names), ``last``, the event step of each synapse's
+        last update, and the traces' ``xlast_pre`` / ``xlast_post`` (int32: the JAX engine counts steps in
+        32-bit integers)."""
         c = {}
         for pi in self.groups:
             pl = self.prog.plan.pgroups[pi].plastic
             for var, values in pl.state.items():
                 c[f"pg{pi}_w" if var == "w" else f"pg{pi}_r_{var}"] = np.array(values)
+            for var, values in pl.traces.items():
+                c[f"pg{pi}_x_{var}"] = np.array(values)
             c[f"pg{pi}_last"] = pl.last.astype(np.int32)
+            c[f"pg{pi}_xlast_pre"] = pl.pre_last.astype(np.int32)
+            c[f"pg{pi}_xlast_post"] = pl.post_last.astype(np.int32)
         return c
 
     # ---- one step ----------------------------------------------------------------------------------------
-    def _event(self, c, a, pi, kind: str, syn, t_event):
-        """Synapses ``syn`` (positions; ``n`` is padding) brought to event step ``t_event``, then rule function
-        ``kind`` ("pre" or "post") applied; returns the delivered weights of ``"pre"`` (else None). The carry's
-        variables are updated in place (padding dropped)."""
+    def _call(self, c, a, pi, kind: str, values: dict, pre, post):
+        """Rule function ``kind`` with its arguments by name: ``values`` (variables, traces, ``elapsed``), the
+        neurons' state at indices ``pre`` / ``post``, the parameters; its results as a tuple."""
         pg = self.prog.plan.pgroups[pi]
-        names = type(pg.plastic.rule).variables()
-        arrays = {v: f"pg{pi}_w" if v == "w" else f"pg{pi}_r_{v}" for v in names}
-        y = {v: c[arrays[v]].at[syn].get(mode="fill", fill_value=0) for v in names}
-        last = c[f"pg{pi}_last"].at[syn].get(mode="fill", fill_value=0)
-        elapsed = (t_event - last).astype(self.prog.dtype) * jnp.asarray(self.prog.plan.dt, self.prog.dtype)
 
         def value(arg):
-            if arg in y:
-                return y[arg]
-            if arg == "elapsed":
-                return elapsed
-            if arg.startswith("pre_"):
-                return c[f"g{pg.pre}_{arg[4:]}"][a[f"pg{pi}_pre_of"][syn]]
-            if arg.startswith("post_"):
-                return c[f"g{pg.post}_{arg[5:]}"][a[f"pg{pi}_post_of"][syn]]
+            if arg in values:
+                return values[arg]
+            if arg.startswith("pre_") and arg not in pg.plastic.params:
+                return c[f"g{pg.pre}_{arg[4:]}"][pre]
+            if arg.startswith("post_") and arg not in pg.plastic.params:
+                return c[f"g{pg.post}_{arg[5:]}"][post]
             return a[f"pg{pi}_rp_{arg}"]
 
-        for fn_kind in ("decay", kind):
-            fn, args = self.fn[pi][fn_kind]
-            out = fn(*[value(x) for x in args])
-            out = out if isinstance(out, tuple) else (out,)
-            y = {v: jnp.broadcast_to(x, syn.shape).astype(self.prog.dtype) for v, x in zip(names, out)}
-        for v in names:
-            c[arrays[v]] = c[arrays[v]].at[syn].set(y[v], mode="drop")
-        c[f"pg{pi}_last"] = c[f"pg{pi}_last"].at[syn].set(jnp.broadcast_to(t_event, syn.shape), mode="drop")
-        return jnp.broadcast_to(out[len(names)], syn.shape).astype(self.prog.dtype) if kind == "pre" else None
+        fn, args = self.fn[pi][kind]
+        out = fn(*[value(x) for x in args])
+        return out if isinstance(out, tuple) else (out,)
+
+    def _traces(self, c, a, pi, side: str, slots, t_event) -> dict:
+        """The ``side`` traces of ``slots`` (padding: past the end, read as 0) decayed to event step
+        ``t_event`` (not stored; trace times the rule's factor), by name."""
+        names = list(getattr(type(self.prog.plan.pgroups[pi].plastic.rule), f"{side}_traces"))
+        if not names:
+            return {}
+        dtype = self.prog.dtype
+        last = c[f"pg{pi}_xlast_{side}"].at[slots].get(mode="fill", fill_value=0)
+        elapsed = (t_event - last).astype(dtype) * jnp.asarray(self.prog.plan.dt, dtype)
+        factors = self._call(c, a, pi, f"decay_{side}", {"elapsed": elapsed}, None, None)
+        return {v: (c[f"pg{pi}_x_{v}"].at[slots].get(mode="fill", fill_value=0) * f).astype(dtype)
+                for v, f in zip(names, factors)}
+
+    def _trace_spike(self, c, a, pi, side: str, slots, traces: dict, t_event):
+        """The ``side`` traces of ``slots`` (decayed, ``traces``) after their spike, stored with ``t_event``."""
+        if not traces:
+            return
+        out = self._call(c, a, pi, f"spike_{side}", traces, None, None)
+        for v, x in zip(traces, out):
+            c[f"pg{pi}_x_{v}"] = c[f"pg{pi}_x_{v}"].at[slots].set(jnp.broadcast_to(x, slots.shape)
+                                                                  .astype(self.prog.dtype), mode="drop")
+        c[f"pg{pi}_xlast_{side}"] = c[f"pg{pi}_xlast_{side}"].at[slots].set(
+            jnp.broadcast_to(t_event, slots.shape).astype(jnp.int32), mode="drop")
+
+    def _event(self, c, a, pi, kind: str, syn, t_event, own: dict):
+        """Synapses ``syn`` (event rows x positions; ``n`` is padding) at event step ``t_event``: the other
+        side's traces read, the synapses brought up to date (``decay``, if the rule has one), then rule function
+        ``kind`` ("pre" or "post"); ``own``: the event side's decayed traces, one per row. Returns the delivered
+        weights of ``"pre"`` (else None). The carry's variables are updated in place (padding dropped)."""
+        pg = self.prog.plan.pgroups[pi]
+        dtype = self.prog.dtype
+        names = type(pg.plastic.rule).variables()
+        arrays = {v: f"pg{pi}_w" if v == "w" else f"pg{pi}_r_{v}" for v in names}
+        pre, post = a[f"pg{pi}_pre_of"][syn], a[f"pg{pi}_post_of"][syn]
+        other = (self._traces(c, a, pi, "post", post, t_event) if kind == "pre"
+                 else self._traces(c, a, pi, "pre", a[f"pg{pi}_xslot"][syn], t_event))
+        values = {v: jnp.broadcast_to(x[:, None], syn.shape) for v, x in own.items()} | other
+        values |= {v: c[arrays[v]].at[syn].get(mode="fill", fill_value=0) for v in names}
+        if "decay" in self.fn[pi]:
+            last = c[f"pg{pi}_last"].at[syn].get(mode="fill", fill_value=0)
+            elapsed = (t_event - last).astype(dtype) * jnp.asarray(self.prog.plan.dt, dtype)
+            out = self._call(c, a, pi, "decay", values | {"elapsed": elapsed}, pre, post)
+            values |= {v: jnp.broadcast_to(x, syn.shape).astype(dtype) for v, x in zip(names, out)}
+            c[f"pg{pi}_last"] = c[f"pg{pi}_last"].at[syn].set(jnp.broadcast_to(t_event, syn.shape), mode="drop")
+        out = self._call(c, a, pi, kind, values, pre, post)
+        for v, x in zip(names, out):
+            c[arrays[v]] = c[arrays[v]].at[syn].set(jnp.broadcast_to(x, syn.shape).astype(dtype), mode="drop")
+        return jnp.broadcast_to(out[len(names)], syn.shape).astype(dtype) if kind == "pre" else None
 
     def deliver(self, c, a, pi, s, busiest):
         """Presynaptic events of plastic group ``pi`` in step ``s`` (see the module)."""
@@ -136,7 +175,11 @@ class PlasticKernels:
         flags = ring[(s - jnp.asarray(pg.offsets, jnp.int32)) % ring.shape[0]].ravel()  # bucket-major
         idx, valid = prog._events(flags, min(prog.capacity[pg.pre], flags.shape[0]))
         syn = jnp.where(valid[:, None], a[f"pg{pi}_syn"][idx], pg.col.size)
-        dlv = self._event(c, a, pi, "pre", syn, s + 1 - pg.plastic.lag)
+        slots = jnp.where(valid, idx, flags.shape[0])  # presynaptic trace slot b * n_pre + i: the flag's index
+        t_pre = s + 1 - pg.plastic.lag
+        own = self._traces(c, a, pi, "pre", slots, t_pre)
+        dlv = self._event(c, a, pi, "pre", syn, t_pre, own)
+        self._trace_spike(c, a, pi, "pre", slots, own, t_pre)
         c[target] = c[target].at[a[f"pg{pi}_target"][syn].ravel()].add((dlv * a[f"pg{pi}_wscale"]).ravel(),
                                                                        mode="drop")
         # the buffer holds the events of all buckets: the pre group's buffer grows to the most of them
@@ -146,7 +189,7 @@ class PlasticKernels:
         """Postsynaptic events: the spikes of neuron operation ``[lo, hi)`` of group ``gi`` in step ``s``."""
         prog = self.prog
         for pi in self.groups:
-            if prog.plan.pgroups[pi].post != gi or "post" not in self.fn[pi]:
+            if prog.plan.pgroups[pi].post != gi or not needs_post_events(prog.plan.pgroups[pi].plastic.rule):
                 continue
             ring = c[f"g{gi}_ring"]
             flags = ring[s % ring.shape[0]]
@@ -154,6 +197,10 @@ class PlasticKernels:
                 order = jnp.arange(flags.shape[0])
                 flags = flags & (order >= lo) & (order < hi)
             idx, valid = prog._events(flags, min(prog.capacity[gi], flags.shape[0]))
-            syn = jnp.where(valid[:, None], a[f"pg{pi}_in"][idx], prog.plan.pgroups[pi].col.size)
-            self._event(c, a, pi, "post", syn, s + 1)
+            slots = jnp.where(valid, idx, flags.shape[0])
+            own = self._traces(c, a, pi, "post", slots, s + 1)
+            if "post" in self.fn[pi]:
+                syn = jnp.where(valid[:, None], a[f"pg{pi}_in"][idx], prog.plan.pgroups[pi].col.size)
+                self._event(c, a, pi, "post", syn, s + 1, own)
+            self._trace_spike(c, a, pi, "post", slots, own, s + 1)
             busiest[gi] = jnp.maximum(busiest[gi], jnp.sum(flags, dtype=jnp.int32))
