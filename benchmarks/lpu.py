@@ -1,8 +1,9 @@
 """The LPU manager: the intro demo on each engine, and the composition overhead of N LPUs vs one.
 
-Demo rows: ``spikeloom run lpu-demo``'s two LPUs (seed 1), run connected for ``--demo-s`` seconds of
-simulated time (dt 0.1 ms) on each engine, compile apart (a first run compiles, or loads the cache); the run
-time includes streaming the HDF5 outputs. Composition rows: N generic LPUs of M neurons whose output ports
+Demo rows: ``spikeloom run lpu-demo``'s two LPUs (seeds 1, 2) run unconnected and connected, side by side in
+one network (four LPUs), for ``--demo-s`` seconds of simulated time (dt 0.1 ms) on each engine, compile apart
+(a first run compiles, or loads the cache); the run time includes streaming the HDF5 outputs. The JAX rows
+name JAX's device (``cpu``, or ``gpu`` where one is present). Composition rows: N generic LPUs of M neurons whose output ports
 feed the next LPU's input ports (a chain of one-way patterns) vs one LPU holding the disjoint union of the same
 N graphs; overhead = composed / single - 1 of the run time.
 
@@ -29,9 +30,18 @@ DT = 1e-4
 
 
 def demo(engine: str, duration: float) -> float:
-    """Run time (s) of the demo's connected run."""
+    """Run time (s) of the demo's two runs."""
     with tempfile.TemporaryDirectory() as out:
         return intro_demo(out, duration=duration, seeds=(1, 2), engine=engine)["connected"]["timings"]["run_s"]
+
+
+def label(engine: str) -> str:
+    """The engine, and for JAX the device it runs on."""
+    if engine != "jax":
+        return engine
+    import jax
+
+    return f"jax ({jax.default_backend()})"
 
 
 def composed(n: int, m: int, steps: int, engine: str) -> float:
@@ -73,9 +83,9 @@ def main():
                 demo(engine, args.demo_s)  # compiles (or loads the cache)
                 times = [demo(engine, args.demo_s) for _ in range(args.repeat)]
             except SpikeloomError as err:
-                print(f"| {engine} | refused: {err} | |")
+                print(f"| {label(engine)} | refused: {err} | |")
                 continue
-            print(f"| {engine} | {min(times):.3f} / {statistics.median(times):.3f} / {max(times):.3f} | "
+            print(f"| {label(engine)} | {min(times):.3f} / {statistics.median(times):.3f} / {max(times):.3f} | "
                   f"{min(times) / (args.demo_s / DT) * 1e6:.1f} |")
     if not args.sizes:
         return
@@ -85,7 +95,7 @@ def main():
         for n in map(int, args.sizes.split(",")):
             tc = min(composed(n, args.m, args.steps, engine) for _ in range(args.repeat))
             ts = min(single(n, args.m, args.steps, engine) for _ in range(args.repeat))
-            print(f"| {engine} | {n} | {3 * args.m} | {tc:.3f} | {ts:.3f} | {tc / args.steps * 1e6:.1f} | "
+            print(f"| {label(engine)} | {n} | {3 * args.m} | {tc:.3f} | {ts:.3f} | {tc / args.steps * 1e6:.1f} | "
                   f"{100 * (tc / ts - 1):+.1f} % |")
 
 

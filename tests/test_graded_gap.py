@@ -114,3 +114,32 @@ def test_a_graded_synapse_with_its_own_state_steps_neurokernels_alpha_synapse():
         assert out["al.I"].max() > 0.1
     for k in outs["cpu"]:
         np.testing.assert_array_equal(outs["cpu"][k], outs["jax"][k])
+
+
+def test_connections_reads_back_graded_projections_and_both_halves_of_a_gap_junction():
+    class Net(sl.Network):
+        def __init__(self):
+            self.A, self.B = passive(3, [0.0] * 3), passive(2, [0.0] * 2)
+            # weights from the list (given unsorted: the connector sorts by (pre, post) and they follow)
+            self.gap = sl.GapJunction(self.A, self.B, sl.FromList([(2, 0, 0.5), (0, 1, 0.25), (0, 0, 0.125)]),
+                                      weight=None)
+            self.gr = sl.GradedProjection(self.A, self.B, sl.FromList([(1, 0), (1, 1)]), PowerGpot(), weight=[3.0, 2.0],
+                                          delay=[3 * DT, 0.0])
+            # same pre, post and model: stored in the group after gr, in a segment of its own
+            self.gr2 = sl.GradedProjection(self.A, self.B, sl.FromList([(0, 1)]), PowerGpot(slope=0.5), weight=7.0)
+
+    runner = sl.Runner(Net(), dt=DT)
+    assert runner.plan.proj_index["gr"] == runner.plan.proj_index["gr2"]
+    w, d = runner.connections("gap.ab")
+    np.testing.assert_array_equal(w.toarray(), [[0.125, 0.25], [0.0, 0.0], [0.5, 0.0]])
+    assert d.shape == (3, 2) and d.nnz == 3 and not d.data.any()  # zero delays stored explicitly
+    back, _ = runner.connections("gap.ba")  # the other half: the same pairs and conductances, reversed
+    np.testing.assert_array_equal(back.toarray(), w.toarray().T)
+    w, d = runner.connections("gr")
+    np.testing.assert_array_equal(w.toarray(), [[0.0, 0.0], [3.0, 2.0], [0.0, 0.0]])
+    np.testing.assert_allclose(d.toarray(), [[0.0, 0.0], [3 * DT, 0.0], [0.0, 0.0]], rtol=1e-12)
+    np.testing.assert_array_equal(w.indices, [0, 1])  # rows sorted by post index
+    w, _ = runner.connections("gr2")
+    np.testing.assert_array_equal(w.toarray(), [[0.0, 7.0], [0.0, 0.0], [0.0, 0.0]])
+    with pytest.raises(sl.UnknownKeyError, match="known: .*'gap.ab', 'gap.ba'"):
+        runner.connections("gap")

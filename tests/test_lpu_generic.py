@@ -24,7 +24,7 @@ def _lif_graph(V0=-0.05):
     return G
 
 
-def _run(lpu, steps, engine="cpu"):
+def _run(lpu, steps, engine):
     man = Manager(DT)
     man.add(lpu)
     man.run(steps, chunk=700, engine=engine)
@@ -58,7 +58,8 @@ def test_single_lif_with_pulse_input_matches_the_analytic_solution(tmp_path, eng
     assert np.allclose(driven, tau * math.log((RI - LIF["Vr"]) / (RI - LIF["Vt"])), atol=DT)
 
 
-def test_morris_lecar_matches_a_high_precision_scipy_reference():
+@pytest.mark.parametrize("engine", ["cpu", "jax"])
+def test_morris_lecar_matches_a_high_precision_scipy_reference(engine):
     from scipy.integrate import solve_ivp
 
     G = nx.DiGraph()
@@ -67,7 +68,7 @@ def test_morris_lecar_matches_a_high_precision_scipy_reference():
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "in.h5")
         hdf5.write_input(path, np.full((steps, 1), I))
-        lpu = _run(GenericLPU(G, DT, "ml", input_file=path), steps)
+        lpu = _run(GenericLPU(G, DT, "ml", input_file=path), steps, engine)
     V = lpu.recorded["gpot"][:, 0]
     f = MorrisLecar.vector_field(np)
     c = dict(C=1.0, g_L=0.5, g_K=2.0, g_Ca=1.1, V_L=-0.05, V_K=-0.07, V_Ca=0.1)
@@ -91,7 +92,7 @@ def test_morris_lecar_matches_a_high_precision_scipy_reference():
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "in.h5")
             hdf5.write_input(path, np.full((steps, 1), I))
-            fine = _run(GenericLPU(G, DT, "ml2", input_file=path), steps).recorded["gpot"][:, 0]
+            fine = _run(GenericLPU(G, DT, "ml2", input_file=path), steps, engine).recorded["gpot"][:, 0]
     finally:
         generic.ML_SUBSTEP = old
     ratio = err / np.max(np.abs(fine - ref.y[0]))
@@ -135,7 +136,8 @@ def test_graph_errors_name_the_node_or_edge():
         GenericLPU(G, DT, "x")
 
 
-def test_gexf_round_trip_tables_and_hdf5_output_survives_a_crash(tmp_path):
+@pytest.mark.parametrize("engine", ["cpu", "jax"])
+def test_gexf_round_trip_tables_and_hdf5_output_survives_a_crash(tmp_path, engine):
     G = demo.generic_lpu_graph(3, "lpu_x", sizes=(5, 6, 4))
     path = tmp_path / "g.gexf.gz"
     write_gexf(G, path)
@@ -152,8 +154,8 @@ def test_gexf_round_trip_tables_and_hdf5_output_survives_a_crash(tmp_path):
     man = Manager(DT)
     man.add(lpu)
     with pytest.raises(ValueError, match="has 500 rows, the run needs 900"):
-        man.run(900)
-    man.run(300, chunk=100)
+        man.run(900, engine=engine)
+    man.run(300, chunk=100, engine=engine)
     calls = {"n": 0}
     original = lpu.after_chunk
 
@@ -164,17 +166,16 @@ def test_gexf_round_trip_tables_and_hdf5_output_survives_a_crash(tmp_path):
             raise RuntimeError("simulated crash")
 
     lpu.after_chunk = crash_after_two
-    man2 = Manager(DT)
-    man2.add(lpu)
     with pytest.raises(RuntimeError):
-        man2.run(200, chunk=50)  # continues at step 300 and crashes after 100 rows
+        man.run(200, chunk=50, engine=engine)  # continues at step 300 (compiled already) and crashes after 100 rows
     assert hdf5.read_array(tmp_path / "o_spike.h5").shape[0] == 100
     assert hdf5.read_array(tmp_path / "o_gpot.h5").shape == (100, lpu.gpot_ids.size)
 
 
 @pytest.mark.slow
-def test_demo_lpu0_identical_lpu1_changes(tmp_path):
-    runs = demo.intro_demo(tmp_path, duration=0.4, sizes=(12, 12, 12))
+@pytest.mark.parametrize("engine", ["cpu", "jax"])
+def test_demo_lpu0_identical_lpu1_changes(tmp_path, engine):
+    runs = demo.intro_demo(tmp_path, duration=0.4, sizes=(12, 12, 12), engine=engine)
     (u0, u1), (c0, c1) = runs["unconnected"]["lpus"], runs["connected"]["lpus"]
     assert runs["connected"]["routes"] > 0
     for kind in ("spike", "gpot"):
@@ -202,17 +203,19 @@ def test_a_state_that_blows_up_is_reported_and_the_steps_before_it_are_kept(tmp_
     assert kept.shape == (20, 1) and np.array_equal(kept, lpu.recorded["spike"])
 
 
-def test_an_output_file_is_replaced_only_by_a_run_that_completed_steps(tmp_path):
+@pytest.mark.parametrize("engine", ["cpu", "jax"])
+def test_an_output_file_is_replaced_only_by_a_run_that_completed_steps(tmp_path, engine):
     rows = np.zeros((10, 1))
     hdf5.write_input(tmp_path / "in.h5", rows)
-    lpu = _run(GenericLPU(_lif_graph(), DT, "o", input_file=tmp_path / "in.h5", output_file=tmp_path / "o.h5"), 10)
+    lpu = _run(GenericLPU(_lif_graph(), DT, "o", input_file=tmp_path / "in.h5", output_file=tmp_path / "o.h5"), 10,
+               engine)
     before = hdf5.read_array(tmp_path / "o_gpot.h5")
     assert hdf5.read_array(tmp_path / "o_spike.h5").shape == (10, 1)
     # a run refused before its first step (the input is too short) leaves the earlier outputs as they were
     man = Manager(DT)
     man.add(lpu)
     with pytest.raises(ValueError, match="has 10 rows, the run needs 20"):
-        man.run(20)
+        man.run(20, engine=engine)
     assert hdf5.read_array(tmp_path / "o_spike.h5").shape == (10, 1)
     assert np.array_equal(hdf5.read_array(tmp_path / "o_gpot.h5"), before)
     # a writer that is never closed (the process killed) leaves the target untouched, no half-written file

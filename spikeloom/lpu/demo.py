@@ -3,8 +3,8 @@
 :func:`generic_lpu_graph` follows Neurokernel's ``gen_generic_lpu.py`` (population sizes, models,
 parameters, input ports and connection probabilities of ``docs/lpu.md``); the random draws are our own
 (seeded numpy), so a seed gives a different network than the original's. :func:`pulse_input` is its
-stimulus. :func:`intro_demo` runs two LPUs twice: unconnected, then with a one-way pattern from LPU 0's
-output ports to LPU 1's input ports.
+stimulus. :func:`intro_demo` runs two LPUs twice, side by side in one manager: unconnected, and with a
+one-way pattern from LPU 0's output ports to LPU 1's input ports.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import numpy as np
 from .._errors import ModelDefinitionError
 from ..core import validate
 from ..io.atomic import writable_folder
+from ..run.distributed import world
 from .generic import GenericLPU
 from .hdf5 import write_input
 from .manager import Manager, steps_of
@@ -142,33 +143,40 @@ def intro_demo(out_dir, duration: float = 1.0, dt: float = 1e-4, seeds: tuple[in
     """Generate two LPUs, run them unconnected and connected; return outputs and timings per run.
 
     Writes ``generic_lpu_<i>.gexf.gz``, ``generic_lpu_<i>_input.h5`` and, per run (``unconnected``,
-    ``connected``), ``<run>_lpu_<i>_spike.h5`` / ``_gpot.h5`` into ``out_dir``.
+    ``connected``), ``<run>_lpu_<i>_spike.h5`` / ``_gpot.h5`` into ``out_dir``. Both runs are LPUs of one
+    manager (ids ``<run>_lpu_<i>``), so one network is compiled, not two: LPUs interact only through patterns,
+    so each run's LPUs compute what they would alone; the runs share their ``timings``.
     """
     from .gexf import write_gexf
 
     n_steps = steps_of(duration, dt, "lpu demo")
     out = writable_folder(out_dir, "lpu demo output folder")
     files = {}
+    comm = world()
     for i, seed in enumerate(seeds):
-        graph = generic_lpu_graph(seed, f"lpu_{i}", sizes)
-        write_gexf(graph, out / f"generic_lpu_{i}.gexf.gz")
-        n_sensory = sum(1 for _, a in graph.nodes(data=True) if a.get("extern"))
-        write_input(out / f"generic_lpu_{i}_input.h5", pulse_input(n_sensory, dt, duration))
         files[i] = (out / f"generic_lpu_{i}.gexf.gz", out / f"generic_lpu_{i}_input.h5")
+        if comm is not None and comm.Get_rank() != 0:
+            continue  # under mpiexec, rank 0 writes the files every rank reads
+        graph = generic_lpu_graph(seed, f"lpu_{i}", sizes)
+        write_gexf(graph, files[i][0])
+        n_sensory = sum(1 for _, a in graph.nodes(data=True) if a.get("extern"))
+        write_input(files[i][1], pulse_input(n_sensory, dt, duration))
+    if comm is not None:
+        comm.Barrier()
+    manager = Manager(dt)
     runs = {}
     for run in ("unconnected", "connected"):
-        lpus = [GenericLPU(files[i][0], dt, f"lpu_{i}", input_file=files[i][1],
-                           output_file=out / f"{run}_lpu_{i}.h5") for i in range(len(seeds))]
-        manager = Manager(dt)
-        for lpu in lpus:
-            manager.add(lpu)
+        lpus = [manager.add(GenericLPU(files[i][0], dt, f"{run}_lpu_{i}", input_file=files[i][1],
+                                       output_file=out / f"{run}_lpu_{i}.h5")) for i in range(len(seeds))]
         n_routes = 0
         if run == "connected":
             pattern = one_way_pattern(lpus[0], lpus[1])
             manager.connect(lpus[0], lpus[1], pattern)
             n_routes = len(pattern)
-        timings = manager.run(n_steps, engine=engine)
-        runs[run] = {"lpus": lpus, "timings": timings, "routes": n_routes}
+        runs[run] = {"lpus": lpus, "routes": n_routes}
+    timings = manager.run(n_steps, engine=engine)
+    for r in runs.values():
+        r["timings"] = timings
     return runs
 
 

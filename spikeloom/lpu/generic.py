@@ -145,7 +145,7 @@ class GenericLPU(LPU):
         return f"node {node['id']} ({node.get('name', 'unnamed')})"
 
     # ---- inputs and outputs around the compiled chunks -----------------------------------------------
-    def prepare(self, start: int, n_steps: int, dt: float, chunk: int) -> None:
+    def prepare(self, start: int, n_steps: int, dt: float, chunk: int, *, write: bool = True) -> None:
         """Check dt, memory and the input file, then open the outputs (nothing is opened if a check fails)."""
         if abs(dt - self.dt) > 1e-12 * self.dt:
             raise ModelDefinitionError(f"LPU {self.id!r} was built for dt = {self.dt:g} s but the manager runs "
@@ -164,7 +164,7 @@ class GenericLPU(LPU):
                     f"LPU {self.id!r}: input file {str(self.input_file)!r} has {reader.n_rows} rows, the run needs "
                     f"{start + n_steps} (row s drives step s)")
             self._reader = reader
-        if self.output_file is not None:
+        if self.output_file is not None and write:
             stem = str(self.output_file)
             stem = stem[:-3] if stem.endswith(".h5") else stem
             for kind, n in (("spike", self.spike_ids.size), ("gpot", self.gpot_ids.size)):

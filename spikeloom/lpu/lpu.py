@@ -134,8 +134,9 @@ class LPU:
                                            f"({type(pop).__name__}) has no state 'spiked' to route")
             self.sites.update({p: (pops[kind], i) for i, p in enumerate(ports)})
 
-    def prepare(self, start: int, n_steps: int, dt: float, chunk: int) -> None:
-        """Called once before steps ``start .. start + n_steps - 1`` run in chunks of at most ``chunk``."""
+    def prepare(self, start: int, n_steps: int, dt: float, chunk: int, *, write: bool = True) -> None:
+        """Called once before steps ``start .. start + n_steps - 1`` run in chunks of at most ``chunk``;
+        ``write`` False: this process writes no output files (an MPI rank other than 0)."""
 
     def inputs(self, s0: int, n: int) -> dict[str, np.ndarray]:
         """External input of steps ``s0 .. s0 + n - 1``: population path -> (n, neurons) array."""

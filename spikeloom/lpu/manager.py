@@ -24,6 +24,7 @@ from ..core import validate
 from ..inputs.currents import Sections
 from ..network.graded import GradedProjection
 from ..network.network import Network
+from ..run.distributed import DistributedRunner, world
 from ..run.runner import ENGINES, Runner
 from . import selectors as sel
 from .lpu import LPU
@@ -180,7 +181,7 @@ class Manager:
                         for pop, var in parts]
             self._kwargs = dict(dt=self.dt, monitors=monitors, seed=seed, engine=engine, precision="float64",
                                 progress=False)
-            self._runner = Runner(net, **self._kwargs)
+            self._runner = _runner_class()(net, **self._kwargs)
             self._net, self._key, self._s0 = net, key, self.step  # network step k is LPU step k + 1 + _s0
             self._start(net, self._runner)
         net, runner = self._net, self._runner
@@ -189,8 +190,12 @@ class Manager:
         compile_s = 0.0
         saved = tempfile.TemporaryDirectory()
         try:
-            for lpu in lpus:
-                lpu.prepare(self.step, steps, self.dt, chunk)
+            comm = world()
+            for lpu in lpus:  # under mpiexec, rank 0 writes the output files
+                if comm is None or comm.Get_rank() == 0:
+                    lpu.prepare(self.step, steps, self.dt, chunk)
+                else:
+                    lpu.prepare(self.step, steps, self.dt, chunk, write=False)
             # the state at the start, from which a run that fails is replayed up to the failing step
             start = pathlib.Path(saved.name) / "start.h5"
             runner.save_checkpoint(start)
@@ -223,7 +228,7 @@ class Manager:
     def _replay(self, start, net, lpus: list, s0: int, s_fail: int, chunk: int, relays: dict, t_fail: int) -> dict:
         """The records of LPU steps ``s_fail .. t_fail - 1``, run again from the state saved at ``start`` (LPU
         step ``s0``) in the same chunks, so that the outputs keep every step before the one that failed."""
-        runner = Runner.from_checkpoint(start, net, **self._kwargs)
+        runner = _runner_class().from_checkpoint(start, net, **self._kwargs)
         for s in range(s0, s_fail, chunk):
             self._chunk(net, runner, lpus, s, chunk, relays)
         return self._chunk(net, runner, lpus, s_fail, t_fail - s_fail, relays)
@@ -257,8 +262,8 @@ class Manager:
 
     def _fault(self, err: SimulationError, net) -> tuple[SimulationError, int]:
         """The runner's non-finite-state error, naming the LPU, node, variable and LPU step; and that step."""
-        m = re.search(r"population '([^']+)' became non-finite at step (\d+) .*neuron (\d+), variable\(s\) \[([^\]]*)\]",
-                      str(err))
+        m = re.search(r"population '([^']+)' became non-finite at step (\d+) .*neuron (\d+), "
+                      r"variable\(s\) \[([^\]]*)\]", str(err))
         if m is None:
             raise err
         path, step, index, variables = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
@@ -280,6 +285,12 @@ class Manager:
                     pop_obj = net.populations()[net.prefix[lpu.id] + pop]
                     var = "V" if typ == "gpot" or isinstance(pop_obj, PortRelay) else "spiked"
                     pm.data[k] = runner.get(f"{net.prefix[lpu.id]}{pop}.{var}")[i]
+
+
+def _runner_class():
+    """The runner of the composed network: one process, or one MPI rank of it when started by mpiexec (the
+    LPUs' neurons split over the ranks, port data exchanged every step)."""
+    return Runner if world() is None else DistributedRunner
 
 
 def _sections(rows: np.ndarray, dt: float) -> Sections:

@@ -49,10 +49,6 @@ class MorrisLecarSubsteps(AbstractNeuron):
     methods = ("exact",)
 
     @staticmethod
-    def derived(p, dt):
-        return {}
-
-    @staticmethod
     def vector_field(xp):
         field = xp.inline(MorrisLecar.vector_field(xp))
         C, g_L, g_K, g_Ca, V_L, V_K, V_Ca = (ML_CONSTANTS[k] for k in ("C", "g_L", "g_K", "g_Ca", "V_L", "V_K", "V_Ca"))
@@ -113,10 +109,6 @@ class PortRelay(AbstractNeuron):
     state = {"V": 0.0, "spiked": 0.0}
     ode_vars = ("V",)
     methods = ("exact",)
-
-    @staticmethod
-    def derived(p, dt):
-        return {}
 
     @staticmethod
     def vector_field(xp):

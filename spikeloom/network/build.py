@@ -33,10 +33,11 @@ from ..connectivity.generators import BLOCK_SYNAPSES
 from ..core import validate
 from ..core.initializers import Constant, Normal, Uniform, draw
 from ..neurons._base import AbstractNeuron
+from ..plasticity._base import check_rule
 from .network import Network
 from .operators import build_custom, build_procedural
 from .poisson_plan import build_poisson_group
-from .graded import build_graded_group
+from .graded import build_graded_group, graded_connections
 from .projection import Z_MAX, Projection
 
 #: bytes per stored synapse of the plan (int32 target, weight up to float64), and per synapse of the temporaries
@@ -103,6 +104,10 @@ class ProjectionGroup:
         return int(self.col.size) if self.operator is None else int(round(self.operator.n_synapses))
 
 
+#: steps of elapsed time over which the CPU engine tabulates the decay factor of each plasticity trace
+DECAY_TABLE_STEPS = 4096
+
+
 @dataclass
 class PlasticGroup:
     """The plasticity of a projection group holding one plastic projection. Per-synapse arrays are in the
@@ -112,12 +117,20 @@ class PlasticGroup:
     A presynaptic spike of step ``s`` reaches its synapses at event step ``s + 1 + delay steps`` (the step whose
     start is ``t_spike + delay``), processed where the projection delivers; a postsynaptic spike of step ``s`` has
     event step ``s + 1`` (its time), processed right after the operation that updated the neuron. ``last`` is
-    the event step at which each synapse was last brought up to date (``decay`` over ``(now - last) dt``)."""
+    the event step at which each synapse was last brought up to date (``decay`` over ``(now - last) dt``; empty
+    for a rule without ``decay``). The rule's traces are kept per slot: presynaptic slot ``b n_pre + i`` for
+    neuron ``i`` in offset bucket ``b`` (one delay, so one arrival time per spike), postsynaptic slot ``j``;
+    ``pre_last`` / ``post_last`` is the event step of each slot's last spike (the traces are stored as they were
+    right after it and decayed from there when read)."""
 
     rule: object  # the PlasticityRule instance
     params: dict[str, float]
     state: dict[str, np.ndarray]  # variable -> one value per synapse (run's float type)
     last: np.ndarray  # int64 event step of each synapse's last update
+    traces: dict[str, np.ndarray]  # pre or post trace -> one value per slot (run's float type)
+    pre_last: np.ndarray  # int64 (n_buckets * n_pre): event step of each presynaptic slot's last spike
+    post_last: np.ndarray  # int64 (n_post_group): event step of each postsynaptic neuron's last spike
+    xslot: np.ndarray  # int32 presynaptic trace slot of each synapse
     pre_of: np.ndarray  # int32 presynaptic neuron (pre group index) of each synapse
     post_of: np.ndarray  # int32 postsynaptic neuron (post group index) of each synapse
     tptr: np.ndarray  # int64 (n_post_group + 1): synapses onto post neuron j are tsyn[tptr[j]:tptr[j + 1]]
@@ -130,7 +143,13 @@ class PlasticGroup:
         """The arrays of projection group ``pi``'s plasticity handed to the compiled loop (``pg<pi>_w``, the
         weight, is the group's own)."""
         a = {f"pg{pi}_r_{k}": v for k, v in self.state.items() if k != "w"}
+        a.update({f"pg{pi}_x_{k}": v for k, v in self.traces.items()})
         a.update({f"pg{pi}_rp_{k}": np.dtype(dtype).type(v) for k, v in self.params.items()})
+        a.update({f"pg{pi}_xlast_pre": self.pre_last, f"pg{pi}_xlast_post": self.post_last,
+                  f"pg{pi}_xslot": self.xslot})
+        # decay factors of each trace over 0, 1, ... steps, filled once by the CPU engine's loop (flag: filled)
+        a.update({f"pg{pi}_{k}_tab_scratch": np.zeros(DECAY_TABLE_STEPS, dtype) for k in self.traces})
+        a[f"pg{pi}_tab_ready_scratch"] = np.zeros(1, np.int64)
         a.update({f"pg{pi}_last": self.last, f"pg{pi}_lag": np.array([self.lag], np.int64),
                   f"pg{pi}_pre_of": self.pre_of, f"pg{pi}_post_of": self.post_of, f"pg{pi}_tptr": self.tptr,
                   f"pg{pi}_tsyn": self.tsyn, f"pg{pi}_wscale": np.dtype(dtype).type(self.w_scale)})
@@ -208,8 +227,21 @@ def _uniform_or_array(parts: list, sizes: list[int]):
     return np.concatenate([np.broadcast_to(np.asarray(p, dtype=np.float64), (n,)) for p, n in zip(parts, sizes)])
 
 
-def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
-    """Build the plan of ``net`` for step ``dt`` (ms): groups, initial states, connectivity, schedule."""
+def neuron_groups(pops) -> list[list[AbstractNeuron]]:
+    """The populations of each neuron group, in plan order: one group per (model, method, noise) in order of
+    first definition, populations in their order of definition."""
+    group_of_key: dict[tuple, list[AbstractNeuron]] = {}
+    for pop in pops:
+        group_of_key.setdefault(pop.structure_key(), []).append(pop)
+    return list(group_of_key.values())
+
+
+def build_plan(net: Network, dt: float, seed: int, dtype=np.float32, keep_targets: dict | None = None) -> Plan:
+    """Build the plan of ``net`` for step ``dt`` (ms): groups, initial states, connectivity, schedule.
+
+    ``keep_targets``: population name -> ``(lo, hi)``: of the stored, non-plastic projections onto that
+    population, keep only the synapses onto its neurons ``lo <= j < hi`` (those of one rank of a distributed
+    run); the others are drawn and dropped, so the kept ones are exactly those of the whole plan."""
     if not (np.isfinite(dt) and dt > 0):
         raise ModelDefinitionError(f"dt must be a positive number of ms, got {dt}")
     net.assign_names()
@@ -220,14 +252,12 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
     _check_synapse_memory(list(net.projections().values()))
 
     # ---- neuron groups, one per (model, method, noise); populations keep their order of definition ------
-    group_of_key: dict[tuple, list[AbstractNeuron]] = {}
     for pop in pops.values():
         pop.check_dt(dt)
-        group_of_key.setdefault(pop.structure_key(), []).append(pop)
     groups: list[NeuronGroup] = []
     pop_index: dict[str, tuple[int, int, int, int]] = {}
     pop_id = 0
-    for gi, members in enumerate(group_of_key.values()):
+    for gi, members in enumerate(neuron_groups(pops.values())):
         model = type(members[0])
         lo, spans, state_parts, ids = 0, [], {k: [] for k in model.state}, []
         for pop in members:
@@ -322,7 +352,7 @@ def build_plan(net: Network, dt: float, seed: int, dtype=np.float32) -> Plan:
             pgroups.append(build_graded_group(members, pre_g, post_g, groups, pop_index, dt, seed, dtype))
         else:
             pgroups.append(_build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index,
-                                                   proj_lag, dt, seed, dtype, volleys))
+                                                   proj_lag, dt, seed, dtype, volleys, keep_targets or {}))
         for p in members:
             proj_index[p.name] = pgi
     for post_name, parts in volleys.items():
@@ -367,8 +397,9 @@ def _segments(members, pop_index, syn_t, dt, dtype):
 
 def stored_connections(plan: Plan, name: str) -> Connections:
     """Weights and delays of stored projection ``name`` read back from the plan's CSR per read offset (see
-    :class:`Connections`); procedural projections are generated by :func:`~spikeloom.materialize`, operators
-    store none. Synapses that the plan merged with those of another projection (same presynaptic population,
+    :class:`Connections`); graded projections and gap-junction halves from their stored pairs
+    (:func:`~spikeloom.network.graded.graded_connections`); procedural projections are generated by
+    :func:`~spikeloom.materialize`, operators store none. Synapses that the plan merged with those of another projection (same presynaptic population,
     synapse model and parameters, and post population) cannot be told apart and are refused."""
     import scipy.sparse as sp
 
@@ -385,6 +416,8 @@ def stored_connections(plan: Plan, name: str) -> Connections:
     if pg.kind == "poisson":
         raise ModelDefinitionError(f"connections({name!r}): a Poisson input has no synapses; its counts are drawn "
                                    "at every step")
+    if pg.kind == "graded":
+        return graded_connections(plan, pg, name)
     seg, n_syn = pg.projections[name]
     pre, w_scale, lag = pg.sources[name]
     _, plo, phi, _ = plan.pop_index[pre]
@@ -493,7 +526,7 @@ def _stable_dt(pop: AbstractNeuron, conductance: np.ndarray, dt: float) -> float
 
 
 def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_index, proj_lag, dt, seed, dtype,
-                            volleys):
+                            volleys, keep_targets):
     proj_seg, seg_post_lo, seg_n_arr, seg_slot_lo, seg_params, seg_values = _segments(members, pop_index, syn_t, dt,
                                                                                     dtype)
     n_slots = int(seg_n_arr.sum())
@@ -505,9 +538,11 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
         rule = members[0].plasticity
         stored_values = seg_values if rule is None else [{k: v for k, v in sv.items() if k != "w_scale"}
                                                          for sv in seg_values]
+        keep = {p.name: keep_targets[p.post.name] for p in members
+                if rule is None and p.post.name in keep_targets and keep_targets[p.post.name] != (0, p.post.n)}
         offsets, rowptr, col, weight, projections, sources = _stored_synapses(members, proj_seg, stored_values,
                                                                      target_lo, n_pre, pop_index, proj_lag, dt, seed,
-                                                                     dtype, volleys)
+                                                                     dtype, volleys, keep)
     else:
         col, weight, rowptr, sources = np.zeros(0, np.int32), 0.0, np.zeros((n_pre, 1), np.int64), {}
         projections = {p.name: (seg, 0) for p, seg in zip(members, proj_seg)}
@@ -538,16 +573,18 @@ def _build_projection_group(members, pre_g, post_g, syn_t, out_t, groups, pop_in
         operator=operator)
     if members[0].plasticity is not None:
         pg.weight = np.full(col.shape, weight, dtype) if np.ndim(weight) == 0 else weight  # one per synapse
-        pg.plastic = _plastic_group(members[0], pg, groups[post_g].n, pop_index, proj_lag[members[0].name],
+        pg.plastic = _plastic_group(members[0], pg, groups[pre_g], groups[post_g], proj_lag[members[0].name],
                                     float(seg_values[0].get("w_scale", 1.0)), dt, dtype)
     return pg
 
 
-def _plastic_group(proj: Projection, pg: ProjectionGroup, n_post_group: int, pop_index, lag: int, w_scale: float,
-                   dt: float, dtype) -> PlasticGroup:
-    """The per-synapse state and indices of plastic projection ``proj`` (alone in group ``pg``)."""
+def _plastic_group(proj: Projection, pg: ProjectionGroup, pre: NeuronGroup, post: NeuronGroup, lag: int,
+                   w_scale: float, dt: float, dtype) -> PlasticGroup:
+    """The per-synapse state, traces and indices of plastic projection ``proj`` (alone in group ``pg``, from
+    neuron group ``pre`` to ``post``)."""
     rule = proj.plasticity
-    n = pg.col.size
+    check_rule(rule, proj.owner, (proj.pre.name, tuple(pre.state)), (proj.post.name, tuple(post.state)))
+    n, n_post_group = pg.col.size, post.n
     bounds = rule.weight_bounds()
     if bounds is not None and n:
         low, high = float(pg.weight.min()), float(pg.weight.max())
@@ -561,13 +598,21 @@ def _plastic_group(proj: Projection, pg: ProjectionGroup, n_post_group: int, pop
     pre_of = np.repeat(np.arange(pg.rowptr.shape[0], dtype=np.int32), per_row)
     post_of = (pg.col.astype(np.int64) if pg.synapse.in_post
                else pg.col.astype(np.int64) - pg.seg_slot_lo[0] + pg.seg_post_lo[0]).astype(np.int32)
+    n_pre, n_buckets = pg.rowptr.shape[0], pg.rowptr.shape[1] - 1
+    bucket_of = np.tile(np.arange(n_buckets, dtype=np.int64), n_pre).repeat(np.diff(pg.rowptr, axis=1).ravel())
+    xslot = (bucket_of * n_pre + pre_of).astype(np.int32)
+    rcls = type(rule)
+    traces = {**{k: np.full(n_buckets * n_pre, v, dtype) for k, v in rcls.pre_traces.items()},
+              **{k: np.full(n_post_group, v, dtype) for k, v in rcls.post_traces.items()}}
     tsyn = np.argsort(post_of, kind="stable").astype(np.int64)
     tptr = np.zeros(n_post_group + 1, np.int64)
     np.cumsum(np.bincount(post_of, minlength=n_post_group), out=tptr[1:])
     csr_order = np.lexsort((post_of, pre_of)).astype(np.int64)  # stable: multapses keep the plan's order
     params = _cast(dict(rule.params), dtype, proj.owner + " plasticity", dt)
-    return PlasticGroup(rule=rule, params=params, state=state, last=np.zeros(n, np.int64), pre_of=pre_of,
-                        post_of=post_of, tptr=tptr, tsyn=tsyn, csr_order=csr_order, lag=lag, w_scale=w_scale)
+    return PlasticGroup(rule=rule, params=params, state=state, last=np.zeros(n if rcls.decay else 0, np.int64),
+                        traces=traces, pre_last=np.zeros(n_buckets * n_pre, np.int64),
+                        post_last=np.zeros(n_post_group, np.int64), xslot=xslot, pre_of=pre_of, post_of=post_of,
+                        tptr=tptr, tsyn=tsyn, csr_order=csr_order, lag=lag, w_scale=w_scale)
 
 
 def _note_volley(volleys: dict, proj: Projection, csr=None, w=None) -> None:
@@ -608,9 +653,18 @@ def _in_parallel(task, n: int, consume=None) -> None:
                 consume(base + i, result)
 
 
-def _offset_counts(draws, n_pre: int) -> np.ndarray:
+def _kept_synapses(cols: np.ndarray, row_counts: np.ndarray, keep: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Which synapses of a block (targets ``cols``, rows of ``row_counts`` synapses) reach a target in
+    ``keep = (lo, hi)``, and how many per row."""
+    mine = (cols >= keep[0]) & (cols < keep[1])
+    rows = np.repeat(np.arange(row_counts.size), row_counts)
+    return mine, np.bincount(rows[mine], minlength=row_counts.size).astype(row_counts.dtype)
+
+
+def _offset_counts(draws, n_pre: int, keep: dict) -> np.ndarray:
     """Synapses of every (read offset, presynaptic row) cell, shape (largest offset + 1, n_pre): the first pass
-    of the counting sort, from the rows' counts and the delays alone."""
+    of the counting sort, from the rows' counts and the delays alone (and the targets, for a projection whose
+    targets ``keep`` restricts)."""
     from ..connectivity import _kernels
 
     cells = np.zeros((1, n_pre), dtype=np.int64)
@@ -620,8 +674,21 @@ def _offset_counts(draws, n_pre: int) -> np.ndarray:
         if offset >= cells.shape[0]:
             cells = np.concatenate([cells, np.zeros((offset + 1 - cells.shape[0], n_pre), np.int64)])
 
-    for _, draw, pre_lo, lag, _ in draws:
+    for proj, draw, pre_lo, lag, _ in draws:
         counts, bounds = draw.rows.counts, draw.rows.bounds
+        if proj.name in keep:
+            def kept(k, draw=draw, counts=counts, bounds=bounds, keep=keep[proj.name]):
+                mine, row_counts = _kept_synapses(draw.rows.block(k)[0], counts[bounds[k]:bounds[k + 1]], keep)
+                return row_counts, draw.steps(k)[mine]
+
+            def count_kept(k, got, pre_lo=pre_lo, lag=lag, bounds=bounds):
+                row_counts, steps = got
+                if steps.size:
+                    reach(int(steps.max()) + lag)
+                    _kernels.count_cells(row_counts, pre_lo + bounds[k], steps, lag, cells)
+
+            _in_parallel(kept, draw.n_blocks, count_kept)
+            continue
         if draw.step is not None:  # one delay: whole rows at once
             reach(draw.step + lag)
             cells[draw.step + lag, pre_lo:pre_lo + counts.size] += counts
@@ -637,7 +704,7 @@ def _offset_counts(draws, n_pre: int) -> np.ndarray:
 
 
 def _stored_synapses(members, proj_seg, seg_values, seg_slot_lo, n_pre, pop_index, proj_lag, dt, seed, dtype,
-                     volleys):
+                     volleys, keep):
     """CSR per read offset of stored projections; rows are presynaptic indices in the pre group's index space.
 
     A counting sort by (row, read offset) in two passes over every projection's blocks of rows, drawn on a few
@@ -653,7 +720,7 @@ def _stored_synapses(members, proj_seg, seg_values, seg_slot_lo, n_pre, pop_inde
         draw = proj.draw_synapses(np.random.default_rng(stable_seed(seed, "conn:" + proj.name)),
                                   np.random.default_rng(stable_seed(seed, "delay:" + proj.name)), dt)
         draws.append((proj, draw, pop_index[proj.pre.name][1], proj_lag[proj.name], seg))
-    cells = _offset_counts(draws, n_pre)
+    cells = _offset_counts(draws, n_pre, keep)
     offsets = np.flatnonzero(cells.any(axis=1))
     if offsets.size == 0:  # no synapse at all: one bucket, at the lag, keeps the group's layout regular
         offsets = np.asarray(sorted({proj_lag[p.name] for p in members}), np.int64)
@@ -688,7 +755,12 @@ def _stored_synapses(members, proj_seg, seg_values, seg_slot_lo, n_pre, pop_inde
             cols, w = draw.synapses(k)
             steps = np.array([draw.step], np.int64) if draw.step is not None else draw.steps(k)
             lo, hi = rows.bounds[k], rows.bounds[k + 1]
-            _kernels.scatter(rows.counts[lo:hi], pre_lo + lo, cols, slot_lo, no_weights if w is None else w,
+            row_counts = rows.counts[lo:hi]
+            if proj.name in keep:
+                mine, row_counts = _kept_synapses(cols, row_counts, keep[proj.name])
+                cols, w = cols[mine], None if w is None else w[mine]
+                steps = steps if draw.step is not None else steps[mine]
+            _kernels.scatter(row_counts, pre_lo + lo, cols, slot_lo, no_weights if w is None else w,
                              draw.weight or 0.0, w_scale, steps, lag, bucket_of, fill, col, weight)
             if volley:  # the synchronous-volley check of conductance inputs (_check_conductance)
                 w = draw.weight if w is None else w

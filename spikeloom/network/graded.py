@@ -162,11 +162,14 @@ class GradedPairs:
         return int(self.pre.size)
 
     def engine_arrays(self, n_slots: int, dtype) -> dict[str, np.ndarray]:
-        a = {"gr_pre": self.pre, "gr_post": self.post, "gr_slot": self.slot, "gr_delay": self.delay,
-             "gr_w": self.weight.astype(dtype), "gr_hist": np.tile(self.hist0.astype(dtype), (self.depth, 1))}
-        a.update({f"gr_p_{k}": v.astype(dtype) for k, v in self.params.items()})
-        a.update({f"gr_s_{k}": v.astype(dtype) for k, v in self.sstate.items()})
-        return a
+        """The engines' arrays, packed so that a group passes few (each array argument of the compiled loop
+        costs compile time): ``gr_idx`` rows pre, post, slot, delay (int32); ``gr_p`` one row per parameter and
+        ``gr_s`` one per synapse state, in the model's order; ``gr_w``; ``gr_hist``."""
+        n = self.n_synapses
+        return {"gr_idx": np.stack([self.pre, self.post, self.slot, self.delay]).astype(np.int32).reshape(4, n),
+                "gr_w": self.weight.astype(dtype), "gr_hist": np.tile(self.hist0.astype(dtype), (self.depth, 1)),
+                "gr_p": np.array(list(self.params.values()), dtype).reshape(len(self.params), n),
+                "gr_s": np.array(list(self.sstate.values()), dtype).reshape(len(self.sstate), n)}
 
 
 def build_graded_group(members: list[GradedProjection], pre_g: int, post_g: int, groups, pop_index: dict,
@@ -213,4 +216,27 @@ def build_graded_group(members: list[GradedProjection], pre_g: int, post_g: int,
         state={"I": np.zeros(n_slots, dtype)}, offsets=np.zeros(0, np.int64), rowptr=np.zeros((0, 1), np.int64),
         col=np.zeros(0, np.int32), weight=0.0,
         projections={p.name: (seg, p_n) for p, seg, p_n in zip(members, proj_seg, map(len, parts["pre"]))},
-        operator=op)
+        sources={p.name: (p.pre.name, 1.0, 0) for p in members}, operator=op)
+
+
+def graded_connections(plan, pg, name: str):
+    """The synapses of graded projection ``name`` of group ``pg`` as built (``Runner.connections``): weights and
+    delays (ms, whole steps times dt) as two ``scipy.sparse.csr_array`` (n_pre, n_post), one entry per
+    synapse, rows sorted by post index; each half of a gap junction is a projection of its own (``gap.ab``,
+    ``gap.ba``). A group stores the synapses of its projections one projection after another."""
+    import scipy.sparse as sp
+
+    from .build import Connections  # (build imports this module)
+
+    seg, n = pg.projections[name]
+    names = list(pg.projections)
+    start = sum(pg.projections[p][1] for p in names[: names.index(name)])
+    op, part = pg.operator, slice(start, start + n)
+    _, plo, phi, _ = plan.pop_index[pg.sources[name][0]]
+    pre = op.pre[part].astype(np.int64) - plo
+    post = op.slot[part].astype(np.int64) - int(pg.seg_slot_lo[seg])
+    order = np.lexsort((post, pre))  # stable: synapses of one pair keep the plan's order
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(pre, minlength=phi - plo))])
+    shape = (phi - plo, int(pg.seg_n[seg]))
+    return Connections(sp.csr_array((op.weight[part][order], post[order], indptr), shape=shape),
+                       sp.csr_array((op.delay[part][order] * plan.dt, post[order], indptr), shape=shape))

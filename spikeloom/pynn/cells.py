@@ -58,6 +58,19 @@ def _excitatory(receptor_type: str, cell: str) -> bool:
 class _Cell:
     """The spikeloom hooks shared by every cell type (see the module)."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # a class named after a PyNN standard type takes that type's docstring, defaults, units and recordables,
+        # which its bases may not give first (EIF_cond_exp_isfa_ista reuses IF_cond_exp's hooks)
+        std = getattr(cells, cls.__name__, None)
+        if std is None:
+            return
+        if cls.__dict__.get("__doc__") is None:
+            cls.__doc__ = std.__doc__
+        for attr in ("default_parameters", "default_initial_values", "recordable", "units"):
+            if attr not in cls.__dict__ and hasattr(std, attr):
+                setattr(cls, attr, getattr(std, attr))
+
     sl_state: dict = {}
     #: native parameters that belong to the projections onto the cell, not to the spikeloom neuron
     sl_synaptic: tuple = ()
@@ -91,7 +104,6 @@ class _CurrentBased(_Cell):
 
 
 class IF_curr_exp(_CurrentBased, cells.IF_curr_exp):
-    __doc__ = cells.IF_curr_exp.__doc__
     translations = build_translations(
         ("v_rest", "E_L"), ("v_reset", "V_reset"), ("cm", "C_m", KILO), ("tau_m", "tau_m"),
         ("tau_refrac", "t_ref"), ("tau_syn_E", "tau_syn_ex"), ("tau_syn_I", "tau_syn_in"),
@@ -103,13 +115,10 @@ class IF_curr_exp(_CurrentBased, cells.IF_curr_exp):
 
 
 class IF_curr_alpha(IF_curr_exp):
-    __doc__ = cells.IF_curr_alpha.__doc__
-    default_parameters = cells.IF_curr_alpha.default_parameters
     sl_model = sl.IafPscAlpha
 
 
 class IF_curr_delta(_Cell, cells.IF_curr_delta):
-    __doc__ = cells.IF_curr_delta.__doc__
     translations = build_translations(
         ("v_rest", "V_rest"), ("v_reset", "V_reset"), ("v_thresh", "V_th"), ("tau_m", "tau"),
         ("tau_refrac", "tau_ref"), ("cm", "R", "tau_m / (cm * 1000.0)", "tau / (R * 1000.0)"),
@@ -125,7 +134,6 @@ class IF_curr_delta(_Cell, cells.IF_curr_delta):
 
 
 class IF_cond_exp(_Cell, cells.IF_cond_exp):
-    __doc__ = cells.IF_cond_exp.__doc__
     translations = build_translations(
         ("v_rest", "V_rest"), ("v_reset", "V_reset"), ("v_thresh", "V_th"), ("tau_m", "tau"),
         ("tau_refrac", "tau_ref"), ("cm", "R", "tau_m / (cm * 1000.0)", "tau / (R * 1000.0)"),
@@ -144,49 +152,31 @@ class IF_cond_exp(_Cell, cells.IF_cond_exp):
 
 
 class IF_cond_alpha(IF_cond_exp):
-    __doc__ = cells.IF_cond_alpha.__doc__
-    default_parameters = cells.IF_cond_alpha.default_parameters
     sl_synapse = sl.Alpha
 
 
 class EIF_cond_exp_isfa_ista(IF_cond_exp, cells.EIF_cond_exp_isfa_ista):
-    __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
-    default_parameters = cells.EIF_cond_exp_isfa_ista.default_parameters
-    default_initial_values = cells.EIF_cond_exp_isfa_ista.default_initial_values
-    recordable = cells.EIF_cond_exp_isfa_ista.recordable
-    units = cells.EIF_cond_exp_isfa_ista.units
     translations = build_translations(
         ("cm", "C", KILO), ("tau_refrac", "tau_ref"), ("v_spike", "V_peak"), ("v_reset", "V_reset"),
         ("v_rest", "E_L"), ("tau_m", "g_L", "cm * 1000.0 / tau_m", "C / g_L"), ("i_offset", "i_offset", KILO),
         ("a", "a"), ("b", "b", KILO), ("delta_T", "Delta_T"), ("tau_w", "tau_w"), ("v_thresh", "V_T"),
         ("e_rev_E", "e_rev_E"), ("tau_syn_E", "tau_syn_E"), ("e_rev_I", "e_rev_I"), ("tau_syn_I", "tau_syn_I"))
     sl_model = sl.AdEx
-    sl_synapse = sl.Exponential
-    sl_state = {"v": ("V", 1.0), "w": ("w", KILO), "gsyn_exc": ("g", "excitatory"),
-                "gsyn_inh": ("g", "inhibitory")}
+    sl_state = {**IF_cond_exp.sl_state, "w": ("w", KILO)}
 
 
 class EIF_cond_alpha_isfa_ista(EIF_cond_exp_isfa_ista):
-    __doc__ = cells.EIF_cond_alpha_isfa_ista.__doc__
-    default_parameters = cells.EIF_cond_alpha_isfa_ista.default_parameters
     sl_synapse = sl.Alpha
 
 
 class HH_cond_exp(IF_cond_exp, cells.HH_cond_exp):
-    __doc__ = cells.HH_cond_exp.__doc__
-    default_parameters = cells.HH_cond_exp.default_parameters
-    default_initial_values = cells.HH_cond_exp.default_initial_values
-    recordable = cells.HH_cond_exp.recordable
-    units = cells.HH_cond_exp.units
     translations = build_translations(
         ("gbar_Na", "g_Na", KILO), ("gbar_K", "g_K", KILO), ("g_leak", "g_L", KILO), ("cm", "C", KILO),
         ("v_offset", "V_T"), ("e_rev_Na", "E_Na"), ("e_rev_K", "E_K"), ("e_rev_leak", "E_L"),
         ("e_rev_E", "e_rev_E"), ("e_rev_I", "e_rev_I"), ("tau_syn_E", "tau_syn_E"), ("tau_syn_I", "tau_syn_I"),
         ("i_offset", "i_offset", KILO))
     sl_model = sl.HH
-    sl_synapse = sl.Exponential
-    sl_state = {"v": ("V", 1.0), "m": ("m", 1.0), "h": ("h", 1.0), "n": ("n", 1.0),
-                "gsyn_exc": ("g", "excitatory"), "gsyn_inh": ("g", "inhibitory")}
+    sl_state = {**IF_cond_exp.sl_state, "m": ("m", 1.0), "h": ("h", 1.0), "n": ("n", 1.0)}
 
 
 # roots of 0.04 v^2 + 5 v + 140 (mV): the 2003 quadratic as k (v - v_r)(v - v_t) with k = 0.04
@@ -195,7 +185,6 @@ _IZH_VT = (-5.0 + math.sqrt(25.0 - 4 * 0.04 * 140.0)) / (2 * 0.04)
 
 
 class Izhikevich(_Cell, cells.Izhikevich):
-    __doc__ = cells.Izhikevich.__doc__
     translations = build_translations(
         ("a", "a"), ("b", "b"), ("c", "c"), ("d", "d"), ("i_offset", "i_offset", KILO))
     sl_model = sl.Izhikevich
@@ -264,7 +253,6 @@ class _DrawnSource(_Cell):
 
 
 class SpikeSourcePoisson(_DrawnSource, cells.SpikeSourcePoisson):
-    __doc__ = cells.SpikeSourcePoisson.__doc__
     translations = build_translations(("rate", "rate"), ("start", "start"), ("duration", "duration"))
 
     def sl_neuron(self, n, native, init, rng=None, t_now=0.0, t_stop=None, dt=0.1):
@@ -313,7 +301,6 @@ class SpikeSourceGamma(_DrawnSource, cells.SpikeSourceGamma):
 
 
 class SpikeSourceArray(_Cell, cells.SpikeSourceArray):
-    __doc__ = cells.SpikeSourceArray.__doc__
     translations = build_translations(("spike_times", "spike_times"))
     sl_model = sl.SpikeGeneratorGroup
 

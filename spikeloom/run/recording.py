@@ -16,6 +16,7 @@ the run ends; a file without them was killed (or is still being written).
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,8 @@ EVENT_CHUNK = 1 << 16
 TRACE_CHUNK_BYTES = 1 << 18
 #: gzip level 1 with byte shuffling: most of level 9's size at a fraction of its time
 COMPRESSION = {"compression": "gzip", "compression_opts": 1, "shuffle": True}
+#: how long the writer waits for a reader's file lock when it opens the record file: retries x wait (s)
+LOCK_RETRIES, LOCK_WAIT_S = 200, 0.01
 
 
 @dataclass
@@ -144,8 +147,17 @@ class FileRecorder:
         # opened in single-writer mode at once: a file opened for plain writing is unreadable if killed
         fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
         fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)
-        self.f = h5py.File(h5py.h5f.open(os.fsencode(self.path), h5py.h5f.ACC_RDWR | h5py.h5f.ACC_SWMR_WRITE,
-                                         fapl=fapl))
+        # a reader that opened the new file before this writer (a monitoring script) holds HDF5's file lock for
+        # a moment: wait for it rather than fail the run
+        for attempt in range(LOCK_RETRIES + 1):
+            try:
+                fid = h5py.h5f.open(os.fsencode(self.path), h5py.h5f.ACC_RDWR | h5py.h5f.ACC_SWMR_WRITE, fapl=fapl)
+                break
+            except OSError as err:
+                if attempt == LOCK_RETRIES or "lock" not in str(err):
+                    raise
+                time.sleep(LOCK_WAIT_S)
+        self.f = h5py.File(fid)
         for key in ("n_steps", "compile_s", "run_s", "interrupted"):
             if key in self.f.attrs:
                 del self.f.attrs[key]

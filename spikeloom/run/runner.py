@@ -111,7 +111,7 @@ class Runner:
         self.net, self.dt, self.seed, self.progress, self.engine = net, dt, seed, progress, engine
         self.dtype = np.dtype(precision)
         t0 = time.perf_counter()
-        self.plan: Plan = build_plan(net, self.dt, self.seed, self.dtype)
+        self.plan: Plan = self._build_plan(net)
         self.build_s = time.perf_counter() - t0
         rings = sum(float(g.ring_depth) * g.n * 4 for g in self.plan.groups)
         validate.memory(rings, f"Runner: the spike rings of delays up to {max(g.ring_depth for g in self.plan.groups) - 1} "
@@ -151,6 +151,9 @@ class Runner:
         self._input_origin = None  # a loaded checkpoint's input start: the next run continues those inputs
         self._run_origin = None  # the step at which the inputs of the current (or last) run started
         self.checkpoint_metadata = None  # metadata of the loaded checkpoint
+
+    def _build_plan(self, net: Network) -> Plan:
+        return build_plan(net, self.dt, self.seed, self.dtype)
 
     # ---- monitors -------------------------------------------------------------------------------------
     def _parse_monitors(self, monitors):
@@ -679,10 +682,11 @@ class Runner:
                               f"{sorted(plan.pop_index)}, projections: {sorted(plan.proj_index)}")
 
     def connections(self, name: str) -> Connections:
-        """The built synapses of stored projection ``name``: ``weight, delay = runner.connections("E2E")``, two
-        ``scipy.sparse.csr_array`` of shape (n_pre, n_post) with one entry per synapse (weights in the
-        projection's unit, delays in ms on the dt grid), read back from the plan
-        (:func:`~spikeloom.network.build.stored_connections`). Procedural projections: ``sl.materialize``."""
+        """The built synapses of stored or graded projection ``name`` (a gap junction's halves are ``"gap.ab"``
+        and ``"gap.ba"``): ``weight, delay = runner.connections("E2E")``, two ``scipy.sparse.csr_array`` of shape
+        (n_pre, n_post) with one entry per synapse (weights in the projection's unit, delays in ms on the dt
+        grid), read back from the plan (:func:`~spikeloom.network.build.stored_connections`). Procedural
+        projections: ``sl.materialize``."""
         self._sync_plastic(name)
         return stored_connections(self.plan, name)
 

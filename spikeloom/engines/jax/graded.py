@@ -33,7 +33,7 @@ class GradedKernels:
     @staticmethod
     def _carried(name: str) -> bool:
         """The arrays the step changes: the history ring and the synapses' own states."""
-        return name == "gr_hist" or name.startswith("gr_s_")
+        return name in ("gr_hist", "gr_s")
 
     def static_args(self) -> dict:
         return {f"pg{pi}_{k}": v for pi in self.groups for k, v in self._arrays(pi).items() if not self._carried(k)}
@@ -48,18 +48,17 @@ class GradedKernels:
         x_now = c[f"g{pg.pre}_{pg.operator.variable}"].astype(hist.dtype)
         hist = lax.dynamic_update_slice(hist, x_now[None, :], (s % depth, jnp.int32(0)))
         c[f"pg{pi}_gr_hist"] = hist
-        p = lambda k: a[f"pg{pi}_gr_{k}"]  # noqa: E731
-        x = hist[(s + depth - p("delay")) % depth, p("pre")]
-        states = pg.synapse.synapse_state
-        y = {v: c[f"pg{pi}_gr_s_{v}"] for v in states}
+        pre, post, slot, delay = a[f"pg{pi}_gr_idx"]
+        x = hist[(s + depth - delay) % depth, pre]
+        states, params = pg.synapse.synapse_state, dict(zip(pg.synapse.parameters, a[f"pg{pi}_gr_p"]))
+        y = dict(zip(states, c[f"pg{pi}_gr_s"]))
 
         def value(name):
-            return y[name] if name in y else x if name == "x" else self.prog.plan.dt if name == "dt" else p("p_" + name)
+            return y[name] if name in y else x if name == "x" else self.prog.plan.dt if name == "dt" else params[name]
 
         if "update" in f:
             y = dict(zip(states, f["update"](*[value(n) for n in f["update_args"]])))
-            for v in states:
-                c[f"pg{pi}_gr_s_{v}"] = jnp.broadcast_to(y[v], x.shape).astype(hist.dtype)
-        v_post = c[f"g{pg.post}_{plan.groups[pg.post].model.ode_vars[0]}"][p("post")]
-        cur = p("w") * f["current"](x, v_post, *[value(n) for n in f["current_args"]])
-        c[f"pg{pi}_I"] = jnp.zeros_like(c[f"pg{pi}_I"]).at[p("slot")].add(cur.astype(c[f"pg{pi}_I"].dtype))
+            c[f"pg{pi}_gr_s"] = jnp.stack([jnp.broadcast_to(y[v], x.shape) for v in states]).astype(hist.dtype)
+        v_post = c[f"g{pg.post}_{plan.groups[pg.post].model.ode_vars[0]}"][post]
+        cur = a[f"pg{pi}_gr_w"] * f["current"](x, v_post, *[value(n) for n in f["current_args"]])
+        c[f"pg{pi}_I"] = jnp.zeros_like(c[f"pg{pi}_I"]).at[slot].add(cur.astype(c[f"pg{pi}_I"].dtype))

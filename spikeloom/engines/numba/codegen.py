@@ -24,6 +24,8 @@ from ...connectivity.procedural import CONN_IN_DEGREE
 from ...integrators.fixed_step import TEMPLATE_NAMES, integrator_source
 from ...network.build import Plan
 from ...neurons._base import argnames
+from .helpers import PREFETCH_ROWS, ROW_CHUNK
+from ...plasticity._base import FACTORIES, needs_post_events
 
 
 @dataclass
@@ -66,6 +68,8 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         "from spikeloom.engines.numba import mathlib",
         "from spikeloom.core.random import make_normal_pair, make_random",
         "from spikeloom.engines.numba.prefetch import prefetch as _prefetch",
+        "from spikeloom.engines.numba.helpers import apply_sections as _sections, deliver as _deliver, "
+        "first_nonfinite as _first_nonfinite",
         # the run's float type for every literal of the model code, as on the JAX engine (see mathlib)
         f"xp = mathlib.namespace({plan.dtype.name!r})",
         *(f"{name} = xp.{name}" for name in TEMPLATE_NAMES),
@@ -135,7 +139,7 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool) -> tuple[str, 
         else:
             _emit_neuron_op(em, plan, op[1], oi, parallel, op[1] in monitors.spike_groups)
             for pi, pg in enumerate(plan.pgroups):
-                if pg.plastic is not None and pg.post == op[1] and type(pg.plastic.rule).on_post is not None:
+                if pg.plastic is not None and pg.post == op[1] and needs_post_events(pg.plastic.rule):
                     _emit_plastic_post(em, plan, pi)
     for k, name in enumerate(monitors.states):
         buf, idx, every = em.arg(f"smon{k}_buf"), em.arg(f"smon{k}_idx"), em.arg("smon_every")
@@ -214,56 +218,17 @@ def _packed_integrator(src: str, name: str, args: tuple[list[str], list[str]]) -
     return f"def {name}({', '.join(single)}, P):\n    {', '.join(packed)}, = P\n{body}"
 
 
-#: (bucket, spike) rows whose bounds the stored delivery gathers before adding them (16 bytes each, stays in L1)
-ROW_CHUNK = 512
-#: spikes ahead whose rows the stored delivery prefetches (4-8 measured best at 10^8 synapses: nearer rows
-#: arrive late, farther ones are evicted before use; benchmarks/delivery.py)
-PREFETCH_ROWS = 4
-
-
 def _emit_projection_op(em: _Emitter, plan: Plan, pi: int):
-    """Stored delivery: every spike due in an offset bucket adds its row of that bucket to the target slots,
-    in the order (bucket, spike, synapse).
-
-    The row bounds of up to ``ROW_CHUNK`` spikes of a bucket are read first, in a loop of independent loads
-    whose cache misses overlap, and only then are the rows added: read inside the add loop, each spike's
-    ``rowptr`` miss waited behind the scattered adds of the previous row (per-synapse delays: one short row per
-    bucket, a random ``rowptr`` and ``col`` line each; delivery alone 1.5x faster at 10^8 synapses, see
-    ``benchmarks/delivery.py``). While a row is added, the rows ``PREFETCH_ROWS`` spikes ahead are prefetched
-    (``engines/numba/prefetch.py``: a hint, never a fault), so their misses overlap the adds (another 2x). The
-    order of the additions, hence every sum, is unchanged.
-    """
-    # serial on purpose: scattered adds from many spikes would race under threads
+    """Stored delivery: every spike due in an offset bucket adds its row of that bucket to the target slots, in
+    the order (bucket, spike, synapse), by the shared compiled :func:`.helpers.deliver` (compiled once per
+    machine; each copy written out here cost 0.25-0.4 s of compile time, and the DYNAP-SE chip has five)."""
     pg = plan.pgroups[pi]
     syn = pg.synapse
-    a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
-    em(2, f"# projection group {pi}: delivery of the spikes due now")
-    ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
     target = neuron_array(pg.post, syn.spike_target) if syn.in_post else synapse_array(pi, syn.spike_target)
-    per_synapse = hasattr(pg.weight, "shape")
-    rowptr, bounds = a("rowptr"), f"bounds{pi}"
-    em(2, f"{bounds} = np.empty(({ROW_CHUNK}, 2), np.int64)")
-    em(2, f"for b in range({a('offsets')}.shape[0]):")
-    em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
-    em(3, f"spikes = {ring_idx}[r, :{ring_cnt}[r]]")
-    em(3, f"for c0 in range(0, spikes.shape[0], {ROW_CHUNK}):")
-    em(4, f"chunk = spikes[c0:c0 + {ROW_CHUNK}]")
-    em(4, "for e in range(chunk.shape[0]):")
-    em(5, f"{bounds}[e, 0], {bounds}[e, 1] = {rowptr}[chunk[e], b], {rowptr}[chunk[e], b + 1]")
-    em(4, "for e in range(chunk.shape[0]):")
-    # ask for the rows PREFETCH_ROWS spikes ahead while this one is added: their misses overlap these adds
-    line = 64 // max(4, plan.dtype.itemsize)  # elements per cache line (int32 targets, weights)
-    em(5, f"if e + {PREFETCH_ROWS} < chunk.shape[0]:")
-    em(6, f"for k in range({bounds}[e + {PREFETCH_ROWS}, 0], {bounds}[e + {PREFETCH_ROWS}, 1] + {line - 1}, {line}):")
-    em(7, f"_prefetch({a('col')}, k)")
-    if per_synapse:
-        em(7, f"_prefetch({a('w')}, k)")
-    # the row as views indexed from 0, and unsigned target indices: no negative-index wraparound
-    em(5, f"targets = {a('col')}[{bounds}[e, 0]:{bounds}[e, 1]]")
-    if per_synapse:
-        em(5, f"weights = {a('w')}[{bounds}[e, 0]:{bounds}[e, 1]]")
-    em(5, "for k in range(targets.shape[0]):")
-    em(6, f"{target}[np.uint32(targets[k])] += {'weights[k]' if per_synapse else a('w')}")
+    names = [f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx", *(f"pg{pi}_{n}" for n in ("offsets", "rowptr", "col", "w")),
+             target]
+    em(2, f"# projection group {pi}: delivery of the spikes due now")
+    em(2, f"_deliver(s, {', '.join(em.arg(n) for n in names)}, np.empty(({ROW_CHUNK}, 2), np.int64))")
 
 
 def rows_sorted(pg) -> bool:
@@ -376,12 +341,11 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, 
         # rare: report the first neuron with a non-finite state (inf - inf and NaN - NaN are NaN), as the
         # JAX engine does; the step stops after this operation
         em(2, "if n_bad:")
-        em(3, "for i in range(lo, hi):")
-        em(4, f"if {' or '.join(f'g{gi}_{v}[i] - g{gi}_{v}[i] != zero' for v in g.model.ode_vars)}:")
-        em(5, f"return s, 2, {gi}, i")
+        em(3, f"return s, 2, {gi}, _first_nonfinite(lo, hi, ({''.join(f'g{gi}_{v}, ' for v in g.model.ode_vars)}))")
     # spikes are recorded in a serial pass of their own, in index order: the update loop then has no
     # data-dependent stores, so it vectorizes and splits over threads. The flags are read 8 at a time
-    # (spikes are rare in a step), the last ``(hi - lo) % 8`` one by one.
+    # (spikes are rare in a step), the last ``(hi - lo) % 8`` one by one. (As a shared compiled helper, like
+    # the delivery, it compiled 0.15 s faster but COBA ran 1-7 % slower.)
     em(2, f"flags = {em.arg(f'g{gi}_spk')}[lo:hi]")
     em(2, "n8 = (hi - lo) // 8")
     em(2, "for w in range(n8):")
@@ -432,14 +396,10 @@ def _emit_poisson_sources(em: _Emitter, plan: Plan, gi: int, record: list[str]):
 
 
 def _emit_input_sections(em: _Emitter, gi: int):
-    """External input sections that start by now set ``Iext`` (held until the next section)."""
-    ptr, start = em.arg(f"in{gi}_ptr"), em.arg(f"in{gi}_start")
-    em(2, f"while {ptr}[0] < {start}.shape[0] and {start}[{ptr}[0]] <= s:")
-    em(3, f"q = {ptr}[0]")
-    em(3, f"for j in range({em.arg(f'in{gi}_lo')}[q], {em.arg(f'in{gi}_hi')}[q]):")
-    em(4, f"{em.arg(f'g{gi}_Iext')}[j] = {em.arg(f'in{gi}_val')}[{em.arg(f'in{gi}_voff')}[q] + "
-          f"(j - in{gi}_lo[q]) * {em.arg(f'in{gi}_wide')}[q]]")
-    em(3, f"{ptr}[0] = q + 1")
+    """External input sections that start by now set ``Iext`` (held until the next section), by the shared
+    compiled :func:`.helpers.apply_sections`."""
+    names = [f"in{gi}_{n}" for n in ("ptr", "start", "lo", "hi", "val", "voff", "wide")] + [f"g{gi}_Iext"]
+    em(2, f"_sections(s, {', '.join(em.arg(n) for n in names)})")
 
 
 def _spike_record_lines(em: _Emitter, gi: int, monitored: bool) -> list[str]:
@@ -724,60 +684,63 @@ def _emit_poisson_op(em: _Emitter, plan: Plan, pi: int):
 # ---- graded projections and gap junctions (network/graded.py) --------------------------------------------------
 
 def _graded_head(plan: Plan) -> list[str]:
-    """Each graded group's per-synapse current (and state update), bound to the run's ``xp``: compiled once per
-    synapse class and called, not inlined into every group's loop (which made compiling an LPU 5x slower)."""
-    lines, first = [], {}
-    for pi, pg in enumerate(plan.pgroups):
-        if pg.kind != "graded":
-            continue
-        if pg.synapse not in first:
-            first[pg.synapse] = pi
-            lines.append(f"_gc{pi} = xp.function(_S{pi}.current(xp))")
-            if pg.synapse.update is not None:
-                lines.append(f"_gu{pi} = xp.function(_S{pi}.update(xp))")
+    """One compiled kernel per graded synapse class, ``_gk<q>`` (``q``: the first group of that class), that runs
+    the whole graded operation of a group (arrays: ``GradedPairs.engine_arrays``); every group of the class
+    calls it. Written into ``run_steps``, each group's loop and its arrays cost ~1 s of compile time, and an LPU
+    has 6 to 8 groups; the history row is copied element by element (a slice assignment compiles its
+    shape-mismatch error path, ~0.5 s)."""
+    lines = []
+    for q, syn in _graded_classes(plan).items():
+        states, params = syn.synapse_state, list(syn.parameters)
+        value = lambda n: f"y_{n}" if n in states else "dt" if n == "dt" else f"p[{params.index(n)}, k]"  # noqa: E731
+        body = [f"_gc{q} = _inline(_S{q}.current(xp))",
+                "@numba.njit(nogil=True, error_model='numpy')",
+                f"def _gk{q}(s, zero, dt, hist, x_pre, v_post, cur, idx, w, p, st):",
+                "    depth = hist.shape[0]",
+                "    now = s % depth",
+                "    row_now = hist[now]",
+                "    for j in range(row_now.shape[0]):",
+                "        row_now[j] = x_pre[j]",
+                "    for j in range(cur.shape[0]):",
+                "        cur[j] = zero",
+                "    for k in range(idx.shape[1]):",
+                "        row = now - idx[3, k]",  # no modulo per synapse: a delay is below depth
+                "        x = hist[row + depth if row < 0 else row, idx[0, k]]"]
+        if syn.update is not None:
+            body.insert(0, f"_gu{q} = _inline(_S{q}.update(xp))")
+            old = [f"st[{states.index(n)}, k]" if n in states else "x" if n == "x" else value(n)
+                   for n in argnames(syn.update(_Probe))]
+            body.append(f"        {', '.join(map(value, states))}{',' if len(states) == 1 else ''} = "
+                        f"_gu{q}({', '.join(old)})")
+            body += [f"        st[{i}, k] = y_{v}" for i, v in enumerate(states)]
         else:
-            q = first[pg.synapse]
-            lines.append(f"_gc{pi} = _gc{q}" + (f"\n_gu{pi} = _gu{q}" if pg.synapse.update is not None else ""))
+            body += [f"        y_{v} = st[{i}, k]" for i, v in enumerate(states)]
+        body.append(f"        cur[idx[2, k]] += w[k] * _gc{q}(x, v_post[idx[1, k]]"
+                    f"{''.join(', ' + value(n) for n in argnames(syn.current(_Probe))[2:])})")
+        lines.append("\n".join(body))
     return lines
 
 
+def _graded_classes(plan: Plan) -> dict:
+    """First graded group index -> its synapse class, one entry per class."""
+    first = {}
+    for pi, pg in enumerate(plan.pgroups):
+        if pg.kind == "graded":
+            first.setdefault(pg.synapse, pi)
+    return {q: syn for syn, q in first.items()}
+
+
 def _emit_graded_op(em: _Emitter, plan: Plan, pi: int):
-    """Graded coupling (network/graded.py): the presynaptic variable enters the history ring, then every
-    synapse advances its own state (if its model has one) and adds ``w * current(x delayed, V post, ...)`` to
-    its slot of ``I``, set to zero first."""
+    """Graded coupling (network/graded.py): the group's call of its class's kernel (``_graded_head``), which
+    writes the presynaptic variable into the history ring, sets ``I`` to zero, then lets every synapse advance
+    its own state (if its model has one) and add ``w * current(x delayed, V post, ...)`` to its slot."""
     pg = plan.pgroups[pi]
-    op = pg.operator
-    a = lambda n: em.arg(f"pg{pi}_gr_{n}")  # noqa: E731
-    args = argnames(pg.synapse.current(_Probe))
-    x_pre = em.arg(neuron_array(pg.pre, op.variable))
-    v_post = em.arg(neuron_array(pg.post, plan.groups[pg.post].model.ode_vars[0]))
-    cur = em.arg(synapse_array(pi, "I"))
+    q = next(q for q, syn in _graded_classes(plan).items() if syn is pg.synapse)
+    args = [em.arg(f"pg{pi}_gr_hist"), em.arg(neuron_array(pg.pre, pg.operator.variable)),
+            em.arg(neuron_array(pg.post, plan.groups[pg.post].model.ode_vars[0])), em.arg(synapse_array(pi, "I")),
+            *(em.arg(f"pg{pi}_gr_{n}") for n in ("idx", "w", "p", "s"))]
     em(2, f"# projection group {pi}: graded coupling ({pg.synapse.__qualname__})")
-    em(2, f"hist = {a('hist')}")
-    em(2, "depth = hist.shape[0]")
-    em(2, f"hist[s % depth, :] = {x_pre}")
-    em(2, f"for j in range({cur}.shape[0]):")
-    em(3, f"{cur}[j] = zero")
-    states = pg.synapse.synapse_state
-
-    def value(name: str) -> str:  # an argument after x (and V): a synapse state, dt or a parameter
-        return f"y_{name}" if name in states else "dt" if name == "dt" else f"{a('p_' + name)}[k]"
-
-    em(2, "now = s % depth")
-    em(2, f"for k in range({a('pre')}.shape[0]):")
-    em(3, f"row = now - {a('delay')}[k]")  # no modulo per synapse: a delay is below depth
-    em(3, f"x = hist[row + depth if row < 0 else row, {a('pre')}[k]]")
-    if pg.synapse.update is not None:
-        old = [f"{a('s_' + n)}[k]" if n in states else "x" if n == "x" else value(n)
-               for n in argnames(pg.synapse.update(_Probe))]
-        em(3, f"{', '.join(f'y_{v}' for v in states)}{',' if len(states) == 1 else ''} = _gu{pi}({', '.join(old)})")
-        for v in states:
-            em(3, f"{a('s_' + v)}[k] = y_{v}")
-    else:
-        for v in states:
-            em(3, f"y_{v} = {a('s_' + v)}[k]")
-    em(3, f"{cur}[{a('slot')}[k]] += {a('w')}[k] * _gc{pi}(x, {v_post}[{a('post')}[k]]"
-          f"{''.join(', ' + value(n) for n in args[2:])})")
+    em(2, f"_gk{q}(s, zero, dt, {', '.join(args)})")
 
 
 OPERATOR_EMITTERS = {"procedural": _emit_procedural_op, "custom": _emit_custom_op, "poisson": _emit_poisson_op,
@@ -787,16 +750,18 @@ OPERATOR_EMITTERS = {"procedural": _emit_procedural_op, "custom": _emit_custom_o
 # ---- plastic projections (plasticity/, network/build.py: PlasticGroup) -----------------------------------------
 
 def _plastic_head(plan: Plan) -> list[str]:
-    """Module-level imports of the plasticity rules, their functions bound to the run's ``xp``."""
+    """Module-level imports of the plasticity rules, their functions bound to the run's ``xp`` (with the rule's
+    options, as keyword literals)."""
     lines = []
     for pi, pg in enumerate(plan.pgroups):
         if pg.plastic is None:
             continue
-        rule = type(pg.plastic.rule)
-        lines += [f"from {rule.__module__} import {rule.__qualname__} as _R{pi}",
-                  f"_rd{pi} = _inline(_R{pi}.decay(xp))", f"_rpre{pi} = _inline(_R{pi}.on_pre(xp))"]
-        if rule.on_post is not None:
-            lines.append(f"_rpost{pi} = _inline(_R{pi}.on_post(xp))")
+        rule = pg.plastic.rule
+        lines.append(f"from {type(rule).__module__} import {type(rule).__qualname__} as _R{pi}")
+        for kind, name in FACTORIES.items():
+            if getattr(type(rule), name) is not None:
+                opts = "".join(f", {k}={v!r}" for k, v in rule.factory_options(name).items())
+                lines.append(f"_r{kind}{pi} = _inline(_R{pi}.{name}(xp{opts}))")
     return lines
 
 
@@ -805,72 +770,149 @@ def plastic_array(pi: int, var: str) -> str:
     return f"pg{pi}_w" if var == "w" else f"pg{pi}_r_{var}"
 
 
-def _emit_rule_event(em: _Emitter, d: int, plan: Plan, pi: int, fn: str, t_event: str, pre: str, post: str):
-    """Bring synapse ``k`` up to event step ``t_event`` (the rule's ``decay``), then apply rule function ``fn``
-    (``"pre"``: its delivered weight is left in ``dlv``; ``"post"``); ``pre``/``post`` index the neurons."""
+def _rule_call(em: _Emitter, d: int, plan: Plan, pi: int, kind: str, out: list[str], values: dict,
+               pre: str, post: str):
+    """``<out> = _r<kind><pi>(...)``: rule function ``kind`` with its arguments by name: ``values`` (name ->
+    expression: variables, traces, ``elapsed``), then ``pre_``/``post_`` neuron state at indices ``pre``/``post``,
+    then the rule's parameters."""
     pg = plan.pgroups[pi]
-    rule = type(pg.plastic.rule)
-    names = rule.variables()
-    factory = {"pre": rule.on_pre, "post": rule.on_post}[fn]
 
     def value(arg: str) -> str:
-        if arg in names:
-            return f"y_{arg}"
-        if arg == "elapsed":
-            return "el"
-        if arg.startswith("pre_"):
+        if arg in values:
+            return values[arg]
+        if arg.startswith("pre_") and arg not in pg.plastic.params:
             return f"{em.arg(neuron_array(pg.pre, arg[4:]))}[{pre}]"
-        if arg.startswith("post_"):
+        if arg.startswith("post_") and arg not in pg.plastic.params:
             return f"{em.arg(neuron_array(pg.post, arg[5:]))}[{post}]"
         return em.arg(f"pg{pi}_rp_{arg}")
 
-    out = ", ".join(f"y_{v}" for v in names)
-    em(d, f"el = np.{plan.dtype.name}({t_event} - {em.arg(f'pg{pi}_last')}[k]) * dt")
+    args = argnames(pg.plastic.rule.functions(_Probe)[kind])
+    em(d, f"{', '.join(out)} = _r{kind}{pi}({', '.join(value(x) for x in args)})")  # one result: returned bare
+
+
+def _emit_decay_tables(em: _Emitter, plan: Plan, pi: int):
+    """Once per runner (``pg<pi>_tab_ready_scratch``: not yet): ``pg<pi>_<trace>_tab_scratch[n]``, the decay
+    factor of each trace over ``n`` steps, from the rule's ``decay_pre`` / ``decay_post`` (the values a direct
+    call gives, so reading the table changes no bit; it spares an ``exp`` per synapse event)."""
+    rule = type(plan.pgroups[pi].plastic.rule)
+    if not (rule.pre_traces or rule.post_traces):
+        return
+    ready = em.arg(f"pg{pi}_tab_ready_scratch")
+    em(2, f"if {ready}[0] == 0:")
+    em(3, f"{ready}[0] = 1")
+    for side in ("pre", "post"):
+        names = list(getattr(rule, f"{side}_traces"))
+        if names:
+            em(3, f"for n_ in range({em.arg(f'pg{pi}_{names[0]}_tab_scratch')}.shape[0]):")
+            _rule_call(em, 4, plan, pi, f"decay_{side}", [f"f_{v}" for v in names],
+                       {"elapsed": f"np.{plan.dtype.name}(n_) * dt"}, "0", "0")
+            for v in names:
+                em(4, f"{em.arg(f'pg{pi}_{v}_tab_scratch')}[n_] = f_{v}")
+
+
+def _emit_traces(em: _Emitter, d: int, plan: Plan, pi: int, side: str, slot: str, t_event: str):
+    """The ``side`` ("pre" or "post") traces of slot ``slot`` decayed to event step ``t_event`` into locals
+    ``x_<name>`` (not stored: a trace is stored only at its own spike, :func:`_emit_trace_spike`); the decay
+    factors from the table of :func:`_emit_decay_tables` where the elapsed steps are within it."""
+    pg = plan.pgroups[pi]
+    names = list(getattr(type(pg.plastic.rule), f"{side}_traces"))
+    if not names:
+        return
+    em(d, f"n_ = {t_event} - {em.arg(f'pg{pi}_xlast_{side}')}[{slot}]")
+    em(d, f"if n_ < pg{pi}_{names[0]}_tab_scratch.shape[0]:")
+    for v in names:
+        em(d + 1, f"f_{v} = pg{pi}_{v}_tab_scratch[n_]")
+    em(d, "else:")
+    _rule_call(em, d + 1, plan, pi, f"decay_{side}", [f"f_{v}" for v in names],
+               {"elapsed": f"np.{plan.dtype.name}(n_) * dt"}, "0", "0")
+    for v in names:
+        em(d, f"x_{v} = {em.arg(f'pg{pi}_x_{v}')}[{slot}] * f_{v}")
+
+
+def _emit_trace_spike(em: _Emitter, d: int, plan: Plan, pi: int, side: str, slot: str, t_event: str):
+    """The ``side`` traces of slot ``slot`` (in locals ``x_<name>``, brought to ``t_event``) after its spike,
+    stored with their event step."""
+    pg = plan.pgroups[pi]
+    names = list(getattr(type(pg.plastic.rule), f"{side}_traces"))
+    if not names:
+        return
+    _rule_call(em, d, plan, pi, f"spike_{side}", [f"x_{v}" for v in names], {v: f"x_{v}" for v in names}, "0", "0")
+    for v in names:
+        em(d, f"{em.arg(f'pg{pi}_x_{v}')}[{slot}] = x_{v}")
+    em(d, f"{em.arg(f'pg{pi}_xlast_{side}')}[{slot}] = {t_event}")
+
+
+def _emit_rule_event(em: _Emitter, d: int, plan: Plan, pi: int, fn: str, t_event: str, pre: str, post: str):
+    """Synapse ``k`` at event step ``t_event``: the other side's traces read at ``t_event`` (post traces of
+    ``post`` at a presynaptic event, pre traces of the synapse's slot at a postsynaptic one; the own side's are
+    in locals already), the synapse's variables brought up to ``t_event`` (``decay``, if the rule has one), then
+    rule function ``fn`` (``"pre"``: its delivered weight is left in ``dlv``; ``"post"``); ``pre``/``post``
+    index the neurons."""
+    pg = plan.pgroups[pi]
+    rule = type(pg.plastic.rule)
+    names = rule.variables()
+    if fn == "pre":
+        _emit_traces(em, d, plan, pi, "post", post, t_event)
+    else:
+        _emit_traces(em, d, plan, pi, "pre", f"{em.arg(f'pg{pi}_xslot')}[k]", t_event)
+    values = {v: f"x_{v}" for v in (*rule.pre_traces, *rule.post_traces)} | {v: f"y_{v}" for v in names}
     for v in names:
         em(d, f"y_{v} = {em.arg(plastic_array(pi, v))}[k]")
-    em(d, f"{out}{',' if len(names) == 1 else ''} = _rd{pi}({', '.join(value(x) for x in argnames(rule.decay(_Probe)))})")
-    result = out + (", dlv" if fn == "pre" else ("," if len(names) == 1 else ""))
-    em(d, f"{result} = _r{fn}{pi}({', '.join(value(x) for x in argnames(factory(_Probe)))})")
+    if rule.decay is not None:
+        em(d, f"el = np.{plan.dtype.name}({t_event} - {em.arg(f'pg{pi}_last')}[k]) * dt")
+        _rule_call(em, d, plan, pi, "decay", [f"y_{v}" for v in names], values | {"elapsed": "el"}, pre, post)
+        em(d, f"pg{pi}_last[k] = {t_event}")
+    _rule_call(em, d, plan, pi, fn, [f"y_{v}" for v in names] + (["dlv"] if fn == "pre" else []), values, pre, post)
     for v in names:
         em(d, f"{plastic_array(pi, v)}[k] = y_{v}")
-    em(d, f"pg{pi}_last[k] = {t_event}")
 
 
 def _emit_plastic_pre(em: _Emitter, plan: Plan, pi: int):
-    """Plastic delivery: every spike due in an offset bucket brings each synapse of its row up to date, applies
-    the rule's ``on_pre`` and adds the delivered weight (times the synapse's ``w_scale``) to the target slot, in
-    the order (bucket, spike, synapse) of the static delivery. The event step is ``s + 1 - lag``: the step whose
-    start is the spike's time plus the delay."""
+    """Plastic delivery: every spike due in an offset bucket brings its presynaptic traces (slot ``b n_pre +
+    i``) up to date, then each synapse of its row reads its postsynaptic neuron's traces, applies the rule's
+    ``on_pre`` and adds the delivered weight (times the synapse's ``w_scale``) to the target slot, in the order
+    (bucket, spike, synapse) of the static delivery; then the presynaptic traces jump. The event step is
+    ``s + 1 - lag``: the step whose start is the spike's time plus the delay."""
     pg = plan.pgroups[pi]
     syn = pg.synapse
     a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
     ring_cnt, ring_idx = f"g{pg.pre}_ring_cnt", f"g{pg.pre}_ring_idx"
     target = neuron_array(pg.post, syn.spike_target) if syn.in_post else synapse_array(pi, syn.spike_target)
     em(2, f"# projection group {pi}: plastic delivery ({type(pg.plastic.rule).__qualname__})")
+    _emit_decay_tables(em, plan, pi)
     em(2, f"t_pre = s + 1 - {a('lag')}[0]")
     em(2, f"for b in range({a('offsets')}.shape[0]):")
     em(3, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
     em(3, f"for e in range({ring_cnt}[r]):")
     em(4, f"i = {ring_idx}[r, e]")
+    em(4, f"xs = b * {a('rowptr')}.shape[0] + i")
+    _emit_traces(em, 4, plan, pi, "pre", "xs", "t_pre")
     em(4, f"for k in range({a('rowptr')}[i, b], {a('rowptr')}[i, b + 1]):")
-    _emit_rule_event(em, 5, plan, pi, "pre", "t_pre", "i", f"{a('post_of')}[k]")
+    em(5, f"j = {a('post_of')}[k]")
+    _emit_rule_event(em, 5, plan, pi, "pre", "t_pre", "i", "j")
     em(5, f"{em.arg(target)}[np.uint32({a('col')}[k])] += dlv * {a('wscale')}")
+    _emit_trace_spike(em, 4, plan, pi, "pre", "xs", "t_pre")
 
 
 def _emit_plastic_post(em: _Emitter, plan: Plan, pi: int):
-    """The postsynaptic spikes just recorded by the neuron operation ``[lo, hi)`` update every synapse onto them
-    (through the post-major index), at event step ``s + 1``, in the order (spike, storage order)."""
+    """The postsynaptic spikes just recorded by the neuron operation ``[lo, hi)``, at event step ``s + 1``, in
+    index order: each brings its postsynaptic traces up to date, updates every synapse onto it (``on_post``,
+    through the post-major index, storage order), then its traces jump."""
     pg = plan.pgroups[pi]
     a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
     ring_cnt, ring_idx = f"g{pg.post}_ring_cnt", f"g{pg.post}_ring_idx"
     em(2, f"# projection group {pi}: postsynaptic spikes reach the plastic synapses")
+    _emit_decay_tables(em, plan, pi)  # (also here: this may run before the delivery in a step)
     em(2, f"pslot = s % {ring_cnt}.shape[0]")
     em(2, f"for e in range({ring_cnt}[pslot]):")
     em(3, f"j = {ring_idx}[pslot, e]")
     em(3, "if j >= lo and j < hi:")
-    em(4, f"for q in range({a('tptr')}[j], {a('tptr')}[j + 1]):")
-    em(5, f"k = {a('tsyn')}[q]")
-    _emit_rule_event(em, 5, plan, pi, "post", "s + 1", f"{a('pre_of')}[k]", "j")
+    _emit_traces(em, 4, plan, pi, "post", "j", "s + 1")
+    if type(pg.plastic.rule).on_post is not None:
+        em(4, f"for q in range({a('tptr')}[j], {a('tptr')}[j + 1]):")
+        em(5, f"k = {a('tsyn')}[q]")
+        _emit_rule_event(em, 5, plan, pi, "post", "s + 1", f"{a('pre_of')}[k]", "j")
+    _emit_trace_spike(em, 4, plan, pi, "post", "j", "s + 1")
 
 
 def _emit_histograms(em: _Emitter, arrays: list[str]):
