@@ -106,6 +106,8 @@ def main(path):
         again = DistributedRunner.from_checkpoint(f"{tmp}/{case}.h5", cls(), comm=comm,
                                                   record_to=f"{tmp}/{case}_rec.h5", **kw)
         later = outcome(again.run(40.0), again, case)
+        # stored synapses held by each rank (those onto its own neurons)
+        stored = dist.comm.allgather(sum(pg.col.size for pg in dist.plan.pgroups if pg.kind == "projections"))
         if rank == 0:
             one = sl.Runner(cls(), **kw)
             want = outcome(one.run(60.0), one, case)
@@ -117,6 +119,7 @@ def main(path):
                 "same_first": got == want, "same_after_checkpoint": later == want_later,
                 "same_file": {p: [merged.spikes[p].times.tolist(), merged.spikes[p].indices.tolist()]
                               for p in merged.spikes} == want_later["spikes"],
+                "synapses": [one.n_synapses, dist.n_synapses, stored],
             }
     if rank == 0:
         with open(path, "w") as f:

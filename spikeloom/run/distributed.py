@@ -31,6 +31,7 @@ written per rank (``<name>.rank<r>-of-<P><suffix>``) and resume with the same nu
 
 from __future__ import annotations
 
+import inspect
 import os
 import pathlib
 import time
@@ -38,7 +39,8 @@ import time
 import numpy as np
 
 from .._errors import EngineError, ModelDefinitionError, SimulationError
-from ..network.build import Plan
+from ..network.build import Plan, build_plan
+from ..network.build import _schedule_ops as schedule_ops
 from .result import Result, SpikeTrains
 from .runner import Runner
 
@@ -75,66 +77,132 @@ def rank_path(path, rank: int, n_ranks: int) -> pathlib.Path:
     return p.with_name(f"{p.stem}.rank{rank}-of-{n_ranks}{p.suffix}")
 
 
-def _group_starts(plan: Plan) -> np.ndarray:
-    return np.concatenate([[0], np.cumsum([g.n for g in plan.groups])]).astype(np.int64)
+def _expected_synapses(proj) -> float:
+    """Synapses a projection is expected to have (0 for kinds without a connector that says)."""
+    conn = getattr(proj, "conn", None)
+    expect = getattr(conn, "expected_synapses", None)
+    if expect is None:
+        return 0.0
+    if len(inspect.signature(expect).parameters) == 3:
+        return float(expect(proj.pre.n, proj.post.n, proj.pre is proj.post))
+    return float(expect(proj.pre.n, proj.post.n))
 
 
-def _incoming_synapses(plan: Plan) -> dict[str, float]:
-    """Synapses (stored, or expected for procedural ones) onto every population."""
+def population_costs(net) -> list[tuple[str, int, float]]:
+    """(name, neurons, cost per neuron) of every population in order of definition; spike generators cost
+    nothing (they are replicated)."""
+    net.assign_names()
     into: dict[str, float] = {}
-    for pg in plan.pgroups:
-        post_pops = plan.groups[pg.post].pops
-        for _, (seg, n_syn) in pg.projections.items():
-            post_lo = int(pg.seg_post_lo[seg])
-            for name, lo, hi in post_pops:
-                if lo <= post_lo < hi:
-                    into[name] = into.get(name, 0.0) + float(n_syn)
-    return into
+    for proj in net.projections().values():
+        into[proj.post.name] = into.get(proj.post.name, 0.0) + _expected_synapses(proj)
+    return [(pop.name, pop.n, 0.0 if getattr(type(pop), "is_generator", False)
+             else 1.0 + SYNAPSE_COST * into.get(pop.name, 0.0) / max(pop.n, 1))
+            for pop in net.populations().values()]
 
 
-def neuron_ranges(plan: Plan, n_ranks: int) -> list[tuple[int, int]]:
-    """One contiguous range of global neuron indices (groups in plan order) per rank, balanced by cost (see
-    the module docstring)."""
-    starts = _group_starts(plan)
-    into = _incoming_synapses(plan)
-    pops = []  # (global lo, global hi, cost per neuron, group start)
-    for gi, g in enumerate(plan.groups):
-        for name, lo, hi in g.pops:
-            per = 0.0 if g.generator_events is not None else 1.0 + SYNAPSE_COST * into.get(name, 0.0) / max(hi - lo, 1)
-            pops.append((starts[gi] + lo, starts[gi] + hi, per, starts[gi]))
-    cum = np.concatenate([[0.0], np.cumsum([(hi - lo) * per for lo, hi, per, _ in pops])])
+def _inseparable(net) -> tuple[list[tuple[int, int]], set[int]]:
+    """Populations that must share a rank: the two ends of a graded projection that reads its presynaptic
+    population after it was updated in the same step (LPU synapses), since state is exchanged between steps.
+    Returns the spans ``[first, last]`` (in order of definition) that no rank boundary may cut, merged where
+    they overlap, and the populations that may not be split."""
+    names = list(net.populations())
+    where = {n: i for i, n in enumerate(names)}
+    updated, spans, whole = set(), [], set()
+    for kind, obj, _ in schedule_ops(net):
+        if kind == "neurons":
+            updated.add(obj.name)
+        elif getattr(obj, "storage", None) == "graded" and obj.pre.name in updated:
+            a, b = sorted((where[obj.pre.name], where[obj.post.name]))
+            spans.append([a, b])
+            whole.update((a, b))
+    merged = []
+    for a, b in sorted(spans):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [tuple(m) for m in merged], whole
+
+
+def neuron_ranges(net, n_ranks: int) -> list[tuple[int, int]]:
+    """One contiguous range of neurons per rank, in order of definition (populations one after the other),
+    balanced by cost (see the module docstring); never cutting what :func:`_inseparable` keeps together."""
+    costs = population_costs(net)
+    spans, whole = _inseparable(net)
+    starts = np.concatenate([[0], np.cumsum([n for _, n, _ in costs])]).astype(np.int64)
+    n_total = int(starts[-1])
+    cum = np.concatenate([[0.0], np.cumsum([n * per for _, n, per in costs])])
+    inside = np.zeros(len(costs) + 1, bool)  # population boundary k lies inside a span
+    for a, b in spans:
+        inside[a + 1:b + 1] = True
     total, share = cum[-1], cum[-1] / n_ranks
+    if total == 0:
+        return [(0, 0)] * (n_ranks - 1) + [(0, n_total)]
+    allowed = np.flatnonzero(~inside)
     cuts = [0]
     for k in range(1, n_ranks):
         target = k * share
-        near = int(np.argmin(np.abs(cum - target)))
-        if abs(cum[near] - target) <= SNAP * share:
-            cut = pops[near][0] if near < len(pops) else int(starts[-1])
-        else:
-            p = min(int(np.searchsorted(cum, target, side="right")) - 1, len(pops) - 1)
-            lo, hi, per, g0 = pops[p]
-            inside = lo + (target - cum[p]) / per if per > 0 else lo
-            cut = int(min(max(g0 + round((inside - g0) / ALIGN) * ALIGN, lo), hi))
+        near = allowed[int(np.argmin(np.abs(cum[allowed] - target)))]
+        p = min(int(np.searchsorted(cum, target, side="right")) - 1, len(costs) - 1)
+        if abs(cum[near] - target) <= SNAP * share or p in whole or costs[p][2] == 0:
+            cut = int(starts[near])
+        else:  # inside population p, at a multiple of ALIGN of it
+            inner = (target - cum[p]) / costs[p][2]
+            cut = int(starts[p] + min(max(round(inner / ALIGN) * ALIGN, 0), costs[p][1]))
         cuts.append(max(cut, cuts[-1]))
-    cuts.append(int(starts[-1]))
-    if total == 0:
-        cuts = [0] * n_ranks + [int(starts[-1])]
+    cuts.append(n_total)
     return [(int(cuts[r]), int(cuts[r + 1])) for r in range(n_ranks)]
 
 
-def delivery_interval(plan: Plan) -> int:
-    """Steps between spike exchanges: the smallest read offset of any delivery that reads spike rings (1 with
-    graded coupling)."""
+def own_targets(net, rng: tuple[int, int]) -> dict[str, tuple[int, int]]:
+    """Population name -> the part ``(lo, hi)`` of its neurons inside ``rng`` (neurons in order of
+    definition)."""
+    out, start = {}, 0
+    for pop in net.populations().values():
+        lo, hi = min(max(rng[0] - start, 0), pop.n), min(max(rng[1] - start, 0), pop.n)
+        out[pop.name] = (lo, hi) if lo < hi else (0, 0)
+        start += pop.n
+    return out
+
+
+def group_ranges(plan: Plan, parts: dict[str, tuple[int, int]]) -> list[tuple[int, int]]:
+    """The neurons ``parts`` (population -> (lo, hi)) of a rank as one range of group indices per group (a
+    range of consecutive populations in order of definition meets each group in one range)."""
+    out = []
+    for g in plan.groups:
+        held = [(lo + parts[name][0], lo + parts[name][1]) for name, lo, _ in g.pops if parts[name][1] > parts[name][0]]
+        if not held:
+            out.append((0, 0))
+            continue
+        if any(a[1] != b[0] for a, b in zip(held, held[1:])):
+            raise EngineError(f"distributed run: the part of group {g.model.__qualname__} of one rank is not one "
+                              f"range ({held}); this partition cannot run")
+        out.append((held[0][0], held[-1][1]))
+    return out
+
+
+def _read_offsets(plan: Plan) -> tuple[int, list[str]]:
+    """The smallest read offset of any delivery that reads spike rings (1 with graded coupling, a large number
+    with neither), and the projections whose offset is 0."""
+    # (a stored group without synapses, e.g. none onto this rank's neurons, has one bucket at its lag)
     offsets = [int(pg.offsets.min()) for pg in plan.pgroups if pg.kind in ("projections", "procedural", "custom")
-               and pg.offsets.size]
+               and pg.offsets.size and (pg.kind != "projections" or pg.col.size)]
     if any(pg.kind == "graded" for pg in plan.pgroups):
         offsets.append(1)
-    if offsets and min(offsets) < 1:
-        names = sorted(n for pg in plan.pgroups if pg.offsets.size and pg.offsets.min() < 1 for n in pg.projections)
-        raise ModelDefinitionError(f"distributed run: projection(s) {names} deliver a spike in the step it is "
+    zero = sorted(n for pg in plan.pgroups if pg.offsets.size and pg.offsets.min() < 1 for n in pg.projections)
+    return (min(offsets) if offsets else 1 << 30), zero
+
+
+def delivery_interval(plan: Plan, offset: int | None = None, zero: list[str] | None = None) -> int:
+    """Steps between spike exchanges: the smallest read offset of the plan's deliveries (or ``offset``, agreed
+    by the ranks); a zero offset cannot be distributed."""
+    if offset is None:
+        offset, zero = _read_offsets(plan)
+    if offset < 1:
+        raise ModelDefinitionError(f"distributed run: projection(s) {zero} deliver a spike in the step it is "
                                    "emitted (zero delay, run after their presynaptic population), so the ranks "
                                    "cannot exchange spikes between steps; give them a delay of at least one step")
-    return min(offsets) if offsets else 1 << 30
+    return offset
 
 
 class DistributedRunner(Runner):
@@ -154,29 +222,38 @@ class DistributedRunner(Runner):
         mine = None if record_to is None else self._rank_record_path()
         if self.rank != 0:
             kwargs["progress"] = False  # one progress bar, rank 0's
+        self.ranges = neuron_ranges(net, self.n_ranks)
         super().__init__(net, record_to=mine, **kwargs)
         if self.histogram_monitors:
             raise EngineError("distributed run: Histogram monitors are not merged across ranks yet; monitor the "
                               "weights of chosen synapses instead")
         plan = self.plan
-        self.total_synapses = plan.n_synapses
-        self.interval = delivery_interval(plan)
-        self.ranges = neuron_ranges(plan, self.n_ranks)
-        starts = _group_starts(plan)
-        lo, hi = self.ranges[self.rank]
-        # this rank's neurons of every group, as group indices [own_lo, own_hi)
-        self.own = [(int(min(max(lo - s, 0), g.n)), int(min(max(hi - s, 0), g.n)))
-                    for s, g in zip(starts, plan.groups)]
+        stored = sum(pg.col.size for pg in plan.pgroups if pg.kind == "projections" and pg.plastic is None)
+        self.total_synapses = plan.n_synapses - stored + comm.allreduce(stored)
+        # a rank's stored synapses are its own, so the ranks agree on the smallest offset of all
+        offsets = comm.allgather(_read_offsets(plan))
+        self.interval = delivery_interval(plan, min(o for o, _ in offsets), sorted({n for _, z in offsets for n in z}))
+        # every rank's neurons of every group, as group indices [lo, hi)
+        self.group_ranges = [group_ranges(plan, own_targets(net, rng)) for rng in self.ranges]
+        self.own = self.group_ranges[self.rank]
         self._restrict_operations()
-        self._keep_own_synapses()
+        self._skip_unreached_blocks()
         self.exchanged = [gi for gi, g in enumerate(plan.groups) if g.ring_depth > 1 and g.generator_events is None]
         self.graded_vars = sorted({(pg.pre, pg.operator.variable) for pg in plan.pgroups if pg.kind == "graded"})
-        self._check_graded_order()
         self._op_position = self._recording_order()
         # time spent in exchanges (waiting for the slowest rank included), their number and the bytes sent
         self.exchange_s, self.exchanges, self.sent_bytes = 0.0, 0, 0
 
     # ---- partition ---------------------------------------------------------------------------------------------
+    def _build_plan(self, net) -> Plan:
+        """The whole plan, but of the stored synapses only those onto this rank's neurons."""
+        plan = build_plan(net, self.dt, self.seed, self.dtype, keep_targets=own_targets(net, self.ranges[self.rank]))
+        # every rank keeps each group's spikes as long as the deepest rank needs them, so that the spikes of a
+        # whole interval are still in its rings when they are exchanged
+        for g, depth in zip(plan.groups, np.max(self.comm.allgather([g.ring_depth for g in plan.groups]), axis=0)):
+            g.ring_depth = int(depth)
+        return plan
+
     def _rank_record_path(self) -> pathlib.Path:
         p = self.record_path
         folder = p.with_name(p.name + ".ranks")
@@ -203,38 +280,15 @@ class DistributedRunner(Runner):
         own_lo, own_hi = self.own[pg.post]
         return (post >= own_lo) & (post < own_hi)
 
-    def _keep_own_synapses(self) -> None:
-        """Drop the stored synapses onto other ranks' neurons (the CSR keeps its row and bucket order) and mark
-        the procedural blocks that reach none of this rank's neurons as skipped (part -1)."""
+    def _skip_unreached_blocks(self) -> None:
+        """Mark the procedural blocks that reach none of this rank's neurons as skipped (part -1)."""
         a = self.arrays
         for pi, pg in enumerate(self.plan.pgroups):
-            if pg.kind == "projections" and pg.plastic is None and pg.col.size:
-                keep = self._owned_slots(pg)[pg.col]
-                kept = np.concatenate([[0], np.cumsum(keep)]).astype(np.int64)
-                pg.rowptr, pg.col = kept[pg.rowptr], pg.col[keep]
-                if np.ndim(pg.weight):
-                    pg.weight = pg.weight[keep]
-                    a[f"pg{pi}_w"] = pg.weight
-                a[f"pg{pi}_rowptr"], a[f"pg{pi}_col"] = pg.rowptr, pg.col
-            elif pg.kind == "procedural":
+            if pg.kind == "procedural":
                 owned = np.concatenate([[0], np.cumsum(self._owned_slots(pg))])
                 b = pg.operator.blocks
                 reach = owned[b["slot_lo"] + b["n_post"]] - owned[b["slot_lo"]]
                 a[f"pg{pi}_b_part"] = np.where(reach > 0, a[f"pg{pi}_b_part"], -1)
-
-    def _check_graded_order(self) -> None:
-        """Graded coupling must read its presynaptic state before the population is updated in the step (the
-        default schedule): the state is exchanged between steps, not inside one."""
-        schedule = self.plan.schedule
-        for oi, op in enumerate(schedule):
-            if op[0] != "graded":
-                continue
-            pre = self.plan.pgroups[op[1]].pre
-            if any(o[0] == "neurons" and o[1] == pre for o in schedule[:oi]):
-                raise ModelDefinitionError(
-                    f"distributed run: graded projection(s) {sorted(self.plan.pgroups[op[1]].projections)} read "
-                    "their presynaptic population after it was updated in the same step; the ranks exchange state "
-                    "between steps only, so call them before that population in update")
 
     def _recording_order(self) -> dict[int, np.ndarray | None]:
         """Per exchanged group, the position of each neuron's operation in the schedule when the group's
@@ -341,19 +395,15 @@ class DistributedRunner(Runner):
                 o += hi - lo
 
     def _own_of(self, rank: int, gi: int) -> tuple[int, int]:
-        s = int(_group_starts(self.plan)[gi])
-        lo, hi = self.ranges[rank]
-        n = self.plan.groups[gi].n
-        return int(min(max(lo - s, 0), n)), int(min(max(hi - s, 0), n))
+        return self.group_ranges[rank][gi]
 
     # ---- ownership of what monitors and get() read ----------------------------------------------------------------
     def _rank_of_neuron(self, gi: int, idx: np.ndarray) -> np.ndarray:
         """Rank that updates each neuron ``idx`` of group ``gi`` (0 for replicated spike generators)."""
         if self.plan.groups[gi].generator_events is not None:
             return np.zeros(np.size(idx), np.int64)
-        glob = _group_starts(self.plan)[gi] + np.asarray(idx, np.int64)
-        his = np.array([hi for _, hi in self.ranges])
-        return np.minimum(np.searchsorted(his, glob, side="right"), self.n_ranks - 1)
+        ends = np.maximum.accumulate([hi if hi > lo else 0 for lo, hi in (r[gi] for r in self.group_ranges)])
+        return np.minimum(np.searchsorted(ends, np.asarray(idx, np.int64), side="right"), self.n_ranks - 1)
 
     def _rank_of_element(self, array: str, idx: np.ndarray) -> np.ndarray:
         """Rank holding the true value of element ``idx`` of engine array ``array``: a neuron's, its target
