@@ -217,6 +217,8 @@ class Runner:
 
     # ---- arrays handed to the compiled loop ---------------------------------------------------------------
     def _persistent_arrays(self) -> dict:
+        from ..engines.numba.codegen import THREAD_BLOCK
+
         plan, dtype, a = self.plan, self.dtype, {}
         for gi, g in enumerate(plan.groups):
             for k, v in g.state.items():
@@ -226,6 +228,10 @@ class Runner:
             a[f"g{gi}_Iext"] = np.zeros(g.n, dtype)
             a[f"g{gi}_Isyn"] = np.zeros(g.n, dtype)
             a[f"g{gi}_spk"] = np.zeros(g.n, np.bool_)
+            # the spikes of each block of a threaded update (engines/numba/codegen.py: THREAD_BLOCK)
+            blocks = max(1, -(-g.n // THREAD_BLOCK))
+            a[f"g{gi}_spk_scratch"] = np.zeros((blocks, THREAD_BLOCK), np.int32)
+            a[f"g{gi}_nspk_scratch"] = np.zeros(blocks, np.int64)
             a[f"g{gi}_ring_cnt"] = np.zeros(g.ring_depth, np.int64)
             a[f"g{gi}_ring_idx"] = np.zeros((g.ring_depth, g.n), np.int32)
             a[f"g{gi}_pop_ids"] = g.pop_ids

@@ -337,11 +337,30 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, 
         if pg.post == gi and not pg.synapse.in_post:  # an in_post synapse lives in the neuron's own state
             _emit_synaptic_current(em, d, plan, gi, pi)
     _emit_neuron_update(em, d, g, gi)
+    if parallel:
+        # each thread lists its block's spikes (block offsets, in index order) after the update loop, which
+        # keeps no data-dependent store; the serial pass then visits spikes only, not every flag
+        out, count = em.arg(f"g{gi}_spk_scratch"), em.arg(f"g{gi}_nspk_scratch")
+        em(3, f"flags = {em.arg(f'g{gi}_spk')}[blo:bhi]")
+        em(3, f"listed = {out}[blk]")
+        em(3, "m = 0")
+        em(3, "for j in range(bhi - blo):")
+        em(4, "if flags[j]:")
+        em(5, "listed[m] = j")
+        em(5, "m += 1")
+        em(3, f"{count}[blk] = m")
     if g.model.ode_vars:
         # rare: report the first neuron with a non-finite state (inf - inf and NaN - NaN are NaN), as the
         # JAX engine does; the step stops after this operation
         em(2, "if n_bad:")
         em(3, f"return s, 2, {gi}, _first_nonfinite(lo, hi, ({''.join(f'g{gi}_{v}, ' for v in g.model.ode_vars)}))")
+    if parallel:
+        em(2, f"for blk in range((hi - lo + {THREAD_BLOCK - 1}) // {THREAD_BLOCK}):")
+        em(3, f"for q in range(g{gi}_nspk_scratch[blk]):")
+        em(4, f"i = lo + blk * {THREAD_BLOCK} + g{gi}_spk_scratch[blk, q]")
+        for line in record:
+            em(4, line)
+        return
     # spikes are recorded in a serial pass of their own, in index order: the update loop then has no
     # data-dependent stores, so it vectorizes and splits over threads. The flags are read 8 at a time
     # (spikes are rare in a step), the last ``(hi - lo) % 8`` one by one. (As a shared compiled helper, like

@@ -34,9 +34,15 @@ import time
 import types
 import warnings
 
-import numba
-import numba.core.caching
-import numpy as np
+# OpenMP workers that sleep between the parallel regions of a step take ~60 us to wake (measured with GNU
+# OpenMP: 65 us per step of 4 000 LIF neurons on 2 threads, 5 us with active waiting); threads are only used
+# with an idle core, so waiting actively costs no other work. Read when Numba loads its OpenMP layer, on the
+# first threaded run; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "active")
+
+import numba  # noqa: E402
+import numba.core.caching  # noqa: E402
+import numpy as np  # noqa: E402
 
 from ..._errors import EngineError
 from ...io.atomic import atomic_path
@@ -51,23 +57,24 @@ os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 #: networks of at least this many neurons update their neurons on threads when cores are idle (break-even
 #: measured on an idle 2-core machine before the project: ~40 k)
-PARALLEL_THRESHOLD = 40_000
+PARALLEL_THRESHOLD = 100_000
 
 
 def default_parallel(n_neurons: int) -> bool:
     """Threads for networks of ``PARALLEL_THRESHOLD`` neurons or more, if Numba may use at least two threads
-    and at least one core is idle.
+    and a core is idle.
 
-    Every step forks and joins the threads twice or more (delivery, each neuron operation); on a busy machine a
-    join waits for a descheduled thread (measured on 2 cores with other jobs running: at 40 k neurons 0.76 s
-    per simulated second with threads, 0.58 s without; see the threads table of ``benchmarks/coba.py``), and
-    with one thread the threaded loop only costs compile time. Results do not depend on the choice
+    Every step forks and joins the threads twice or more (delivery, each neuron operation). Measured on 2 idle
+    cores (``benchmarks/coba.py --threads-only``, COBA at fan-in 80): 2 threads take 1.96x the serial time at
+    4 k neurons, 0.97x at 40 k and 0.68x at 400 k, so threads start between 40 k and 400 k. On a busy machine
+    a join waits for a descheduled thread, so threads need a free core: the load average, which counts this
+    process once it runs, must leave half a core. Results do not depend on the choice
     (``tests/test_threads.py``).
     """
     if n_neurons < PARALLEL_THRESHOLD or numba.get_num_threads() < 2:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores > 1 and cores - os.getloadavg()[0] >= 1.0
+    return cores > 1 and cores - os.getloadavg()[0] >= 0.5
 
 
 def _warn(message: str) -> None:
