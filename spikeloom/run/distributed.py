@@ -310,6 +310,16 @@ class DistributedRunner(Runner):
         return self.total_synapses
 
     # ---- the loop ------------------------------------------------------------------------------------------------
+    def _stopping(self, requested: bool) -> bool:
+        """Ctrl-C reaches every rank (mpiexec forwards it) but within different chunks: all stop at the end of
+        the same chunk, once any rank saw it."""
+        return bool(self.comm.allreduce(bool(requested), op=_mpi().LOR))
+
+    def _agreed_chunk(self, steps: int) -> int:
+        """Chunk lengths come from each rank's own speed: the ranks take the shortest, so chunks (and a stop)
+        end at the same step everywhere."""
+        return int(self.comm.allreduce(int(steps), op=_mpi().MIN))
+
     def _advance(self, s0, s1, s_chunk0, dt, a):
         """Run to ``s1`` in pieces that end on multiples of the interval, exchanging spikes at each of them."""
         d = 1 if self.graded_vars else self.interval
@@ -330,8 +340,7 @@ class DistributedRunner(Runner):
     def _exchange(self, b0: int, b1: int, failed=None) -> None:
         """Give every rank the spikes of steps ``[b0, b1)`` of all ranks (and the graded variables): one
         ``Allgatherv`` of int64 ``[failed, step, group, index, counts (group-major), spike indices]``."""
-        from mpi4py import MPI
-
+        MPI = _mpi()
         t0 = time.perf_counter()
         a, comm = self.arrays, self.comm
         steps = np.arange(b0, b1)
@@ -379,8 +388,7 @@ class DistributedRunner(Runner):
 
     def _exchange_graded(self) -> None:
         """Every rank's part of the variables that graded projections read, to every rank."""
-        from mpi4py import MPI
-
+        MPI = _mpi()
         a = self.arrays
         mine = np.concatenate([a[f"g{gi}_{var}"][slice(*self.own[gi])] for gi, var in self.graded_vars])
         sizes = np.array([sum(np.subtract(*self._own_of(r, gi)[::-1]) for gi, _ in self.graded_vars)
@@ -500,6 +508,12 @@ class DistributedRunner(Runner):
         runner = cls(net, **kwargs)
         runner._restore(saved)
         return runner
+
+
+def _mpi():
+    from mpi4py import MPI
+
+    return MPI
 
 
 def _in_memory(res: Result) -> Result:

@@ -454,7 +454,7 @@ class Runner:
         histograms = [[] for _ in self.histogram_monitors]
         t0 = time.perf_counter()
         s, s_end, bar = s_run0, s_run0 + n_steps, None
-        while s < s_end and not stop.requested:
+        while s < s_end and not self._stopping(stop.requested):
             c0 = time.perf_counter()
             stop_at = min(s + chunk, s_end, schedule.due(align))
             self._chunk_buffers(stop_at - s)
@@ -474,12 +474,21 @@ class Runner:
             schedule.reached(s)
             bar = self._progress(bar, done, time.perf_counter() - c0, s - s_run0, n_steps)
             # chunks of about 0.5 s keep the progress bar live (and Ctrl-C prompt) without costing speed
-            chunk = _aligned(max(1, int(done * CHUNK_WALL_S / max(time.perf_counter() - c0, 1e-9))), align)
+            chunk = self._agreed_chunk(
+                _aligned(max(1, int(done * CHUNK_WALL_S / max(time.perf_counter() - c0, 1e-9))), align))
         if bar is not None:
             bar.close()
         joined = {f"hmon{k}_buf": np.concatenate(parts) if parts else a[f"hmon{k}_buf"][:0]
                   for k, parts in enumerate(histograms)}
         return compile_s, time.perf_counter() - t0, joined
+
+    def _stopping(self, requested: bool) -> bool:
+        """Whether the run stops at the end of this chunk (Ctrl-C was pressed)."""
+        return requested
+
+    def _agreed_chunk(self, steps: int) -> int:
+        """The next chunk's length (a distributed runner's ranks agree on it)."""
+        return steps
 
     def _advance(self, s0: int, s1: int, s_chunk0: int, dt, a: dict) -> tuple[int, int, int, int]:
         """Run steps ``s0 <= s < s1`` of the chunk that began at ``s_chunk0``: ``(step reached, status, group,
