@@ -141,6 +141,8 @@ class Runner:
                                    histograms=[m[1] for m in self.histogram_monitors])
             self.program = NumbaProgram(self.plan, layout, parallel)
             self.arrays = self._persistent_arrays()
+            if self.program.parallel:
+                self._thread_splits()
         self.spike_groups = spike_groups
         self.compile_s = None
         self._initial_spike_capacity: int | None = None  # None: sized for ~50 Hz, grown on demand
@@ -255,6 +257,17 @@ class Runner:
         a["op_lo"] = np.array([op[2] if op[0] == "neurons" else 0 for op in plan.schedule], np.int64)
         a["op_hi"] = np.array([op[3] if op[0] == "neurons" else 0 for op in plan.schedule], np.int64)
         return a
+
+    def _thread_splits(self) -> None:
+        """Each thread's piece of every row of the threaded deliveries (one part per Numba thread now)."""
+        import numba
+
+        from ..engines.numba.codegen import _threaded_deliveries, thread_splits
+
+        parts = max(2, numba.get_num_threads())
+        for pis in _threaded_deliveries(self.plan).values():
+            for pi in pis:
+                self.arrays[f"pg{pi}_tsplit_scratch"] = thread_splits(self.plan.pgroups[pi], parts)
 
     def _check_inputs(self, inputs, where: str) -> dict:
         """``inputs`` (population name -> current) checked against the populations, every value converted

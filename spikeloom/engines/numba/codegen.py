@@ -242,10 +242,6 @@ def rows_sorted(pg) -> bool:
     return bool(np.isin(descents, ptr).all())
 
 
-#: argument of the generated loop that holds the number of threads (given by the engine, not a plan array)
-THREADS_ARG = "n_threads"
-
-
 def _threaded_deliveries(plan: Plan) -> dict[int, list[int]]:
     """Schedule positions of the stored deliveries that run on threads: each run of consecutive ones (static,
     sorted rows) is delivered by one threaded loop, listed at its first position (the others map to [])."""
@@ -262,18 +258,33 @@ def _threaded_deliveries(plan: Plan) -> dict[int, list[int]]:
     return out
 
 
+def thread_splits(pg, parts: int) -> np.ndarray:
+    """Where each thread's part of every row of a threaded delivery begins and ends: ``out[i, b, t]`` is the
+    position in ``col`` of the first synapse of row (bucket ``b``, neuron ``i``) whose target slot is at least
+    ``n_slots * t // parts`` (int64, ``parts + 1`` entries per row). Rows are sorted, so part ``t`` of a row is
+    ``col[out[i, b, t]:out[i, b, t + 1]]``."""
+    n_slots = int(pg.seg_n.sum())
+    starts, ends = pg.rowptr[:, :-1].ravel(), pg.rowptr[:, 1:].ravel()
+    out = np.empty((starts.size, parts + 1), np.int64)
+    out[:, 0], out[:, parts] = starts, ends
+    for t in range(1, parts):
+        below = np.concatenate([[0], np.cumsum(pg.col < n_slots * t // parts)])
+        out[:, t] = starts + below[ends] - below[starts]
+    return out.reshape(pg.rowptr.shape[0], pg.rowptr.shape[1] - 1, parts + 1)
+
+
 def _emit_parallel_projection_op(em: _Emitter, plan: Plan, pis: list[int]):
     """Stored delivery of consecutive projection groups on threads, bit for bit the serial one: each group's
-    target slots are cut into one range per thread, and each thread walks every due row in the serial order
-    (group, bucket, spike, synapse) and adds the part of the row that falls into its range (rows are sorted:
-    two binary searches). Each slot therefore receives its additions from one thread, in the serial order,
-    whatever the number of threads. One loop for the groups: one fork/join per step, one compiled kernel."""
-    # the thread count arrives as an argument: numba.get_num_threads() in the loop would keep it out of the cache
-    n_parts = em.arg(THREADS_ARG)
+    target slots are cut into one range per part (:func:`thread_splits`, computed once per run, one part per
+    thread), and each part walks every due row in the serial order (group, bucket, spike, synapse) and adds
+    its own piece of the row, whose bounds it reads from the splits: each thread fetches only its piece of a
+    row. Each slot therefore receives its additions from one part, in the serial order, whatever the number of
+    threads. One loop for the groups: one fork/join per step, one compiled kernel."""
     line = 64 // max(4, plan.dtype.itemsize)  # elements per cache line (int32 targets)
+    splits = [em.arg(f"pg{pi}_tsplit_scratch") for pi in pis]
     em(2, f"# projection groups {pis}: delivery of the spikes due now, target ranges on threads")
-    em(2, f"for part in numba.prange({n_parts}):")
-    for pi in pis:
+    em(2, f"for part in numba.prange({splits[0]}.shape[2] - 1):")
+    for pi, split in zip(pis, splits):
         pg = plan.pgroups[pi]
         syn = pg.synapse
         a = lambda n: em.arg(f"pg{pi}_{n}")  # noqa: E731
@@ -281,28 +292,25 @@ def _emit_parallel_projection_op(em: _Emitter, plan: Plan, pis: list[int]):
         target = em.arg(neuron_array(pg.post, syn.spike_target) if syn.in_post
                         else synapse_array(pi, syn.spike_target))
         per_synapse = hasattr(pg.weight, "shape")
-        rowptr, col = a("rowptr"), a("col")
-        em(3, f"tlo = {target}.shape[0] * part // {n_parts}")
-        em(3, f"thi = {target}.shape[0] * (part + 1) // {n_parts}")
+        col = a("col")
         em(3, f"for b in range({a('offsets')}.shape[0]):")
         em(4, f"r = (s - {a('offsets')}[b] + {ring_cnt}.shape[0]) % {ring_cnt}.shape[0]")
         em(4, f"spikes = {ring_idx}[r, :{ring_cnt}[r]]")
         em(4, "for e in range(spikes.shape[0]):")
-        # as in the serial delivery: the row bounds 2 PREFETCH_ROWS spikes ahead and the rows PREFETCH_ROWS
-        # ahead are asked for while this row is added, so their cache misses overlap
+        # as in the serial delivery: the piece bounds 2 PREFETCH_ROWS spikes ahead and the pieces PREFETCH_ROWS
+        # ahead are asked for while this piece is added, so their cache misses overlap
         em(5, f"if e + {2 * PREFETCH_ROWS} < spikes.shape[0]:")
-        em(6, f"_prefetch({rowptr}[spikes[e + {2 * PREFETCH_ROWS}]], b)")
+        em(6, f"_prefetch({split}[spikes[e + {2 * PREFETCH_ROWS}], b], part)")
         em(5, f"if e + {PREFETCH_ROWS} < spikes.shape[0]:")
-        em(6, f"for k in range({rowptr}[spikes[e + {PREFETCH_ROWS}], b], {rowptr}[spikes[e + {PREFETCH_ROWS}], b + 1], "
-              f"{line}):")
+        em(6, f"ahead = {split}[spikes[e + {PREFETCH_ROWS}], b]")
+        em(6, f"for k in range(ahead[part], ahead[part + 1], {line}):")
         em(7, f"_prefetch({col}, k)")
-        em(5, f"k0 = {rowptr}[spikes[e], b]")
-        em(5, f"row = {col}[k0:{rowptr}[spikes[e], b + 1]]")
-        em(5, "k1 = np.searchsorted(row, tlo)")
-        em(5, "k2 = np.searchsorted(row, thi)")
+        em(5, f"piece = {split}[spikes[e], b]")
+        em(5, "k1, k2 = piece[part], piece[part + 1]")
+        em(5, f"row = {col}[k1:k2]")
         if per_synapse:
-            em(5, f"weights = {a('w')}[k0:k0 + k2]")
-        em(5, "for k in range(k1, k2):")
+            em(5, f"weights = {a('w')}[k1:k2]")
+        em(5, "for k in range(k2 - k1):")
         em(6, f"{target}[np.uint32(row[k])] += {'weights[k]' if per_synapse else a('w')}")
 
 

@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 from ..._errors import EngineError
 from ...io.atomic import atomic_path
 from ...network.build import Plan
-from .codegen import THREADS_ARG, MonitorLayout, generate
+from .codegen import MonitorLayout, generate
 
 # Numba's OpenMP threads spin while they wait for work (libgomp's default). With more runnable threads than
 # cores, a spinning thread holds the core its partner needs to finish the step: measured on a busy 2-core
@@ -251,6 +251,6 @@ class NumbaProgram:
         return self.compile_s
 
     def __call__(self, s0: int, s1: int, s_run0: int, seed: int, dt, arrays: dict):
-        args = [np.int64(numba.get_num_threads()) if name == THREADS_ARG else arrays[name] for name in self.arg_names]
+        args = [arrays[name] for name in self.arg_names]
         return call_healing(self.module.run_steps, np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt,
                             *args)
