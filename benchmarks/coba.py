@@ -126,22 +126,25 @@ def threads_table(sizes, repeats):
 
 #: synthetic load model of one COBA step (fan-in 80, ~20 Hz), per neuron or per due synapse, on one core of
 #: this machine, and of the thread pool: see benchmarks/README.md ("Threads") for where each number comes from
-MODEL = dict(update_ns=0.9, add_ns=5.0, add_miss_ns=140.0, cached_neurons=100_000, search_ns=1.0, serial_ns=0.05,
-             fork_us=4.0, fork_log_us=1.0, bandwidth_cores=12, rate_hz=20.0, fan_in=80, dt_s=1e-4, forks_per_step=2)
+MODEL = dict(update_ns=0.69, add_ns=5.0, add_miss_ns=140.0, cached_neurons=100_000, piece_ns=1.0, serial_ns=0.05,
+             threaded_ns=0.1, threaded_us=1.0, fork_us=1.0, fork_log_us=0.4, bandwidth_cores=12, rate_hz=20.0, fan_in=80, dt_s=1e-4, forks_per_step=1)
 
 
 def model_step_us(n, cores, m=MODEL):
     """Modelled time of one step (us) on ``cores`` threads: the neuron update (split by blocks, limited by
     memory bandwidth beyond ``bandwidth_cores``), the delivery (additions split by target ranges; every thread
-    binary-searches every due row twice), a serial part (spike recording, rings) and the fork/joins."""
+    reads where its piece of every due row lies), a serial part (spike recording, rings), the threaded loop's
+    own overhead (blocks, spike lists: measured as its one-thread time over the serial loop's) and the
+    fork/joins (one per step: the delivery runs in the parallel loop of the update)."""
     spikes = n * m["rate_hz"] * m["dt_s"]
     update = n * m["update_ns"] / min(cores, m["bandwidth_cores"]) / 1e3
     add_ns = m["add_ns"] if n <= m["cached_neurons"] else m["add_miss_ns"]  # targets in cache, or a miss each
     adds = spikes * m["fan_in"] * add_ns / min(cores, m["bandwidth_cores"]) / 1e3
-    search = 0.0 if cores == 1 else spikes * 2 * 7 * m["search_ns"] / 1e3  # log2(80) ~ 7 probes per search
+    pieces = 0.0 if cores == 1 else spikes * m["piece_ns"] / 1e3
     serial = n * m["serial_ns"] / 1e3
     sync = 0.0 if cores == 1 else m["forks_per_step"] * (m["fork_us"] + m["fork_log_us"] * math.log2(cores))
-    return update + adds + search + serial + sync
+    threaded = 0.0 if cores == 1 else n * m["threaded_ns"] / 1e3 + m["threaded_us"]
+    return update + adds + pieces + serial + sync + threaded
 
 
 def model_table():

@@ -65,12 +65,13 @@ def test_projection_errors():
         sl.Runner(net)
 
 
-def test_nan_state_stops_the_run_naming_population_and_step():
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "threads"])
+def test_nan_state_stops_the_run_naming_population_and_step(parallel):
     with pytest.raises(ModelDefinitionError, match="must be finite"):
         sl.Sections([(0.0, 1.0), (np.array([0, 0, np.inf, 0]), 1.0)])
     # a huge hyperpolarizing current drives HH's gating rates to overflow (inf - inf = NaN)
     net = sl.Network(P=sl.HH(2))
-    runner = sl.Runner(net, inputs={"P": np.array([0.0, -1e35])}, dt=0.1)
+    runner = sl.Runner(net, inputs={"P": np.array([0.0, -1e35])}, dt=0.1, parallel=parallel)
     with pytest.raises(SimulationError, match=r"population 'P' became non-finite at step \d+ .* neuron 1"):
         runner.run(10.0)
 

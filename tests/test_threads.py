@@ -66,3 +66,38 @@ def test_two_threads_give_the_one_thread_results_bit_for_bit(tmp_path):
     for pop in ("coba.E", "coba.I", "delays.E", "delays.I"):
         assert one[pop]["spikes"] > 100, one  # every population is active
         assert one[pop] == two[pop], pop
+
+
+def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part():
+    # thread_parts deals blocks of neurons to the parts; thread_splits cuts every row at the same neurons, so
+    # part t of the delivery fills only the slots that part t of the update reads (they share one loop)
+    import numpy as np
+    import spikeloom as sl
+    from spikeloom.engines.numba.codegen import THREAD_BLOCK, thread_parts, thread_splits
+    from spikeloom.network.build import build_plan
+
+    net = sl.Network(E=sl.LIF(3 * THREAD_BLOCK + 100), I=sl.LIF(THREAD_BLOCK // 2))
+    net.EE = sl.Projection(net.E, net.E, sl.FixedProb(0.01), 0.5, delay=sl.Uniform(0.1, 2.0))
+    net.IE = sl.Projection(net.I, net.E, sl.FixedProb(0.02), 1.0, output=sl.COBA(E=-80.0))
+    net.EI = sl.Projection(net.E, net.I, sl.FixedProb(0.01), 0.5)
+    plan = build_plan(net, 0.1, 4, np.float64)
+    for pg in plan.pgroups:
+        n_post = plan.groups[pg.post].n
+        post_of_slot = np.empty(int(pg.seg_n.sum()), np.int64)
+        for slot_lo, post_lo, n in zip(pg.seg_slot_lo, pg.seg_post_lo, pg.seg_n):
+            post_of_slot[slot_lo:slot_lo + n] = post_lo + np.arange(n)
+        for parts in (2, 3, 5):
+            first, edges = thread_parts(0, n_post, n_post, parts)
+            assert first[0] == 0 and first[-1] == -(-n_post // THREAD_BLOCK) and np.all(np.diff(first) >= 0)
+            split = thread_splits(pg, edges)
+            seen = np.zeros(pg.col.size, np.int64)
+            for t in range(parts):
+                inside = np.zeros(pg.col.size + 1, np.int64)  # +1 where a piece starts, -1 where it ends
+                for q in range(split.shape[2]):
+                    np.add.at(inside, split[:, :, q, t].ravel(), 1)
+                    np.add.at(inside, split[:, :, q, t + 1].ravel(), -1)
+                mine = np.cumsum(inside)[:-1] > 0
+                post = post_of_slot[pg.col[mine]]
+                assert np.all((post >= edges[t]) & (post < edges[t + 1]))
+                seen += mine
+            assert np.all(seen == 1)  # every synapse in exactly one piece

@@ -237,6 +237,8 @@ class DistributedRunner(Runner):
         self.group_ranges = [group_ranges(plan, own_targets(net, rng)) for rng in self.ranges]
         self.own = self.group_ranges[self.rank]
         self._restrict_operations()
+        if getattr(self.program, "parallel", False):
+            self._thread_splits()  # the parts follow the restricted ranges
         self._skip_unreached_blocks()
         self.exchanged = [gi for gi, g in enumerate(plan.groups) if g.ring_depth > 1 and g.generator_events is None]
         self.graded_vars = sorted({(pg.pre, pg.operator.variable) for pg in plan.pgroups if pg.kind == "graded"})

@@ -259,15 +259,24 @@ class Runner:
         return a
 
     def _thread_splits(self) -> None:
-        """Each thread's piece of every row of the threaded deliveries (one part per Numba thread now)."""
+        """How the threaded operations are dealt to the parts, one per Numba thread now: each neuron operation's
+        blocks, and each threaded delivery's rows cut at the same neurons (``op_lo``/``op_hi`` as they are
+        now: a distributed run calls this again once it has restricted them)."""
         import numba
 
-        from ..engines.numba.codegen import _threaded_deliveries, thread_splits
+        from ..engines.numba.codegen import _threaded_deliveries, thread_parts, thread_splits
 
-        parts = max(2, numba.get_num_threads())
-        for pis in _threaded_deliveries(self.plan).values():
+        parts, plan, a = max(2, numba.get_num_threads()), self.plan, self.arrays
+        edges = {}
+        for oi, op in enumerate(plan.schedule):
+            if op[0] == "neurons":
+                first, edges[op[1]] = thread_parts(int(a["op_lo"][oi]), int(a["op_hi"][oi]), plan.groups[op[1]].n,
+                                                   parts)
+                a[f"g{op[1]}_parts_scratch"] = first
+        for pis in _threaded_deliveries(plan).values():
             for pi in pis:
-                self.arrays[f"pg{pi}_tsplit_scratch"] = thread_splits(self.plan.pgroups[pi], parts)
+                pg = plan.pgroups[pi]
+                a[f"pg{pi}_tsplit_scratch"] = thread_splits(pg, edges[pg.post])
 
     def _check_inputs(self, inputs, where: str) -> dict:
         """``inputs`` (population name -> current) checked against the populations, every value converted

@@ -49,26 +49,20 @@ from ...io.atomic import atomic_path
 from ...network.build import Plan
 from .codegen import MonitorLayout, generate
 
-# Numba's OpenMP threads spin while they wait for work (libgomp's default). With more runnable threads than
-# cores, a spinning thread holds the core its partner needs to finish the step: measured on a busy 2-core
-# machine, 10 000 parallel steps took 19-49 s spinning and 0.25 s passive. Read when the threading layer
-# loads (on the first threaded run); a value set by the user wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
-
 #: networks of at least this many neurons update their neurons on threads when cores are idle (break-even
-#: measured on an idle 2-core machine before the project: ~40 k)
-PARALLEL_THRESHOLD = 100_000
+#: measured on an idle 2-core machine: ~10 k neurons of COBA)
+PARALLEL_THRESHOLD = 16_000
 
 
 def default_parallel(n_neurons: int) -> bool:
     """Threads for networks of ``PARALLEL_THRESHOLD`` neurons or more, if Numba may use at least two threads
     and a core is idle.
 
-    Every step forks and joins the threads twice or more (delivery, each neuron operation). Measured on 2 idle
-    cores (``benchmarks/coba.py --threads-only``, COBA at fan-in 80): 2 threads take 1.96x the serial time at
-    4 k neurons, 0.97x at 40 k and 0.68x at 400 k, so threads start between 40 k and 400 k. On a busy machine
-    a join waits for a descheduled thread, so threads need a free core: the load average, which counts this
-    process once it runs, must leave half a core. Results do not depend on the choice
+    Every step forks and joins the threads once or more (each neuron operation, with the deliveries into it).
+    Measured on 2 idle cores (``benchmarks/coba.py --threads-only``, COBA at fan-in 80), 2 threads against the
+    serial loop: 0.84x the speed at 8 k neurons, 1.13x at 12 k, 1.37x at 20 k, 1.57x at 40 k, 2.0x at 400 k. On
+    a busy machine a join waits for a descheduled thread, so threads need a free core: the load average, which
+    counts this process once it runs, must leave half a core. Results do not depend on the choice
     (``tests/test_threads.py``).
     """
     if n_neurons < PARALLEL_THRESHOLD or numba.get_num_threads() < 2:

@@ -126,3 +126,22 @@ def first_nonfinite(lo, hi, states):
                 return i
     return hi
 
+
+
+@numba.njit(cache=True, nogil=True)
+def row_splits(rowptr, col, first_slots, out):
+    """For the threaded delivery, called once per run (not from a loop): ``out[i, b, q, t]`` is the position in
+    ``col`` of the first synapse of row ``(i, b)`` (``col[rowptr[i, b]:rowptr[i, b + 1]]``, ascending) whose
+    target is at least ``first_slots[q, t]``; a binary search per row and bound, no memory beyond ``out``."""
+    for i in range(rowptr.shape[0]):
+        for b in range(rowptr.shape[1] - 1):
+            for q in range(first_slots.shape[0]):
+                for t in range(first_slots.shape[1]):
+                    lo, hi = rowptr[i, b], rowptr[i, b + 1]
+                    while lo < hi:
+                        mid = (lo + hi) // 2
+                        if col[mid] < first_slots[q, t]:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    out[i, b, q, t] = lo
