@@ -93,7 +93,7 @@ def _in_degree_kernel() -> dict:
                     scratch = np.zeros(op.max_row, np.int64)
                     for il in range(n_pre):
                         m = targets(plan.seed, b["stream"], il, b["kind"], b["value"], b["n_post"],
-                                    il if b["noself"] else -1, op.cum, b["cum_lo"], scratch)
+                                    il if b["noself"] else -1, op.cum, b["cum_lo"], np.zeros(0, np.int64), scratch)
                         report["same"] &= (np.array_equal(slot[il][kept[il]], scratch[:m].astype(np.uint32))
                                            and np.array_equal(post[il][kept[il]], scratch[:m] // int(b["value"])))
                     report["synapses"] += int(kept.sum())

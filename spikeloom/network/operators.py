@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._errors import ModelDefinitionError
-from ..connectivity.procedural import JITTER_TRUNCATION, WEIGHT_CONST, projection_stream, weight_values
+from ..connectivity.procedural import (CONN_PROB, JITTER_TRUNCATION, UNIT24, WEIGHT_CONST, gap_table, jitter_table,
+                                       projection_stream, weight_values)
 
 BLOCK_FIELDS = ("pre_lo", "slot_lo", "n_post", "kind", "value", "noself", "stream", "w_kind", "w_a", "w_b",
                 "d_mean", "d_std", "d_limit", "cum_lo")
@@ -44,6 +45,10 @@ class ProceduralBlocks:
     max_post: int
     cum: np.ndarray  # prefix sums of the fixed in-degree blocks, concatenated (int64)
     max_row: int  # most synapses one presynaptic neuron has in one block (bounds the target scratch)
+    # alias tables (connectivity/procedural.py: alias_table) of the jittered delays and of the gaps of the
+    # probabilities, concatenated (entry 0 unused): block ``q``'s delays ``[d_off[q], d_off[q] + d_limit[q] + 1)``,
+    # its gaps ``[g_off[q], g_off[q] + g_n[q])`` (``g_n`` 0: no table, the gaps are logarithms)
+    alias_tables: np.ndarray
 
     def engine_arrays(self, n_slots: int, dtype) -> dict[str, np.ndarray]:
         out = {f"b_{k}": v for k, v in self.blocks.items()}
@@ -53,6 +58,7 @@ class ProceduralBlocks:
         out["scratch"] = np.zeros((PROCEDURAL_PARTS, max(self.max_row, 1)), np.int64)
         out["b_part"] = self.blocks["slot_lo"] * PROCEDURAL_PARTS // max(n_slots, 1)
         out["cum"] = self.cum
+        out["alias_tables"] = self.alias_tables
         if self.jitter_depth:
             out["dring"] = np.zeros((self.jitter_depth, n_slots), dtype)
             out["dscratch"] = np.zeros((PROCEDURAL_PARTS, max(self.max_row, 1)), np.int64)
@@ -138,10 +144,38 @@ def build_procedural(per_proj, n_pre_pops: int, pop_base: int, dt: float, seed: 
               for j, f in enumerate(BLOCK_FIELDS)}
     active = ~np.asarray([silent[r] for r in order])
     depth = int(blocks["d_limit"][active].max()) + 1 if np.any(blocks["d_std"][active] > 0) else 0
+    blocks["d_off"], blocks["g_off"], blocks["g_n"], alias_tables = _alias_tables(blocks)
     return ProceduralBlocks(blocks=blocks, ptr=ptr, pop_base=pop_base, jitter_depth=depth,
                             names=[names[r] for r in order], pre_names=[per_proj[r][0].pre.name for r in order],
                             n_synapses=total, max_post=int(blocks["n_post"].max()), cum=np.concatenate(cums),
-                            max_row=max_row), offsets
+                            max_row=max_row, alias_tables=alias_tables), offsets
+
+
+def _alias_tables(blocks: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each block's offsets into the concatenated alias tables of its jittered delays and of its gaps (blocks
+    of one law share a table; entry 0 is a placeholder, the offset of blocks without one), the sizes of the
+    gap tables (0: none), and the tables."""
+    n_blocks = blocks["d_std"].size
+    d_off, g_off, g_n = (np.zeros(n_blocks, np.int64) for _ in range(3))
+    parts, seen, size = [np.full(1, UNIT24 << 32, np.int64)], {}, 1
+
+    def place(law, make) -> tuple[int, int]:
+        nonlocal size
+        if law not in seen:
+            table = make()
+            seen[law] = (size, table.size)
+            parts.append(table)
+            size += table.size
+        return seen[law]
+
+    for q in range(n_blocks):
+        if blocks["d_std"][q] > 0:
+            law = (float(blocks["d_mean"][q]), float(blocks["d_std"][q]), int(blocks["d_limit"][q]))
+            d_off[q] = place(("delay", *law), lambda: jitter_table(*law))[0]
+        if blocks["kind"][q] == CONN_PROB:
+            log_q = float(blocks["value"][q])
+            g_off[q], g_n[q] = place(("gap", log_q), lambda: gap_table(log_q))
+    return d_off, g_off, g_n, np.concatenate(parts)
 
 
 def build_custom(proj, pre_lo: int, slot_lo: int, n_post: int, dt: float, lag: int) -> tuple[CustomOperator, np.ndarray]:

@@ -52,7 +52,7 @@ import numpy as np
 from jax import lax
 
 from ..._errors import EngineError
-from ...connectivity.procedural import (CONN_IN_DEGREE, CONN_OUT_DEGREE, CONN_PROB, JITTER_TRUNCATION, WEIGHT_NORMAL,
+from ...connectivity.procedural import (CONN_IN_DEGREE, CONN_OUT_DEGREE, CONN_PROB, UNIT24, WEIGHT_NORMAL,
                                         WEIGHT_UNIFORM, make_feistel)
 from ...core.random import make_random
 from .mathlib import make_xp
@@ -214,6 +214,9 @@ class OperatorKernels:
             b = op.blocks
             for f in ("pre_lo", "slot_lo", "kind", "noself", "w_kind", "d_limit", "cum_lo"):
                 a[f"pg{pi}_b_{f}"] = b[f].astype(np.int32)
+            a[f"pg{pi}_b_d_off"] = b["d_off"].astype(np.int64)
+            a[f"pg{pi}_b_g_off"], a[f"pg{pi}_b_g_n"] = b["g_off"].astype(np.int64), b["g_n"].astype(np.int64)
+            a[f"pg{pi}_alias_tables"] = op.alias_tables
             a[f"pg{pi}_b_choices"] = (b["n_post"] - b["noself"]).astype(np.int32)
             slots = _slot_counts(b)
             a[f"pg{pi}_b_slots"] = slots
@@ -363,7 +366,12 @@ class OperatorKernels:
             cnt = jnp.arange(width, dtype=jnp.uint32)[None, :]
             u = self.uniform(seed, stream, il, cnt)
             n_ch = choices.astype(jnp.float64)
-            gap = jnp.minimum(jnp.floor(self.log(1.0 - u) / b("value")), n_ch)
+            # from the gap's alias table where the block has one (connectivity/procedural.py: gap_table)
+            x = (u * UNIT24).astype(jnp.int64) * b("g_n")
+            e = a[f"pg{pi}_alias_tables"][b("g_off") + (x >> 24)]
+            drawn = jnp.where((x & (UNIT24 - 1)) < (e >> 32), x >> 24, e & 0xFFFFFFFF).astype(jnp.float64)
+            gap = jnp.where(b("g_n") > 0, drawn, jnp.floor(self.log(1.0 - u) / b("value")))
+            gap = jnp.minimum(gap, n_ch)
             pos = lax.associative_scan(jnp.add, gap + 1.0, axis=1) - 1.0  # integers, exact in float64
             prob = valid[:, None] & (b("kind") == CONN_PROB)
             short = jnp.any(prob[:, 0] & (pos[:, -1] < n_ch[:, 0]))
@@ -401,9 +409,12 @@ class OperatorKernels:
             d_std = b("d_std")
             # keyed by the synapse's position in its row (its rank among the kept candidates), as on the CPU
             position = (jnp.cumsum(keep, axis=1) - 1).astype(jnp.uint32)
-            z = jnp.clip(self.normal(seed, stream + 2, il, position), -JITTER_TRUNCATION, JITTER_TRUNCATION)
-            d = jnp.clip(jnp.floor(b("d_mean") + d_std * z + 0.5), 0, b("d_limit").astype(jnp.float64))
-            d = jnp.where(d_std > 0.0, d, 0.0).astype(jnp.int32)
+            # drawn from the block's alias table with a 24-bit uniform (connectivity/procedural.py: jitter_table)
+            x = (self.uniform(seed, stream + 2, il, position) * UNIT24).astype(jnp.int64) * (b("d_limit") + 1)
+            entry = b("d_off") + (x >> 24)
+            e = a[f"pg{pi}_alias_tables"][entry]  # threshold << 32 | alias
+            d = jnp.where((x & (UNIT24 - 1)) < (e >> 32), x >> 24, e & 0xFFFFFFFF)
+            d = jnp.where(d_std > 0.0, d, 0).astype(jnp.int32)
             later = keep & (d > 0)
             rows = jnp.where(later, (s + d) % dring.shape[0], dring.shape[0])
             dring = dring.at[rows.ravel(), slot.ravel()].add(w.ravel(), mode="drop")

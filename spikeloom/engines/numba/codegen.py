@@ -695,8 +695,9 @@ def _emit_procedural_op(em: _Emitter, plan: Plan, pi: int):
     em(6, f"il = i - {a('b_pre_lo')}[q]")
     em(6, f"st = {a('b_stream')}[q]")
     em(6, f"pkind, pvalue = {a('b_kind')}[q], {a('b_value')}[q]")
+    em(6, f"g_lo = {a('b_g_off')}[q]")
     em(6, f"m = _ptargets(seed, st, il, pkind, pvalue, {a('b_n_post')}[q], il if {a('b_noself')}[q] else -1, "
-          f"{a('cum')}, {a('b_cum_lo')}[q], counters_all)")
+          f"{a('cum')}, {a('b_cum_lo')}[q], {a('alias_tables')}[g_lo:g_lo + {a('b_g_n')}[q]], counters_all)")
     # the counters of a fixed in-degree are slots, k per target; other connectors count targets
     em(6, f"per_slot = int(pvalue) if pkind == {CONN_IN_DEGREE} else 1")
     em(6, f"base = {a('b_slot_lo')}[q]")
@@ -713,7 +714,8 @@ def _emit_procedural_op(em: _Emitter, plan: Plan, pi: int):
     # the cells ahead: the ring is far larger than the caches and its cells are hit at random
     dring = a("dring")
     em(6, f"if {a('b_d_std')}[q] > 0.0:")
-    em(7, f"_pdelays(seed, st, il, m, {a('b_d_mean')}[q], {a('b_d_std')}[q], {a('b_d_limit')}[q], days)")
+    em(7, f"n_d, off = {a('b_d_limit')}[q] + 1, {a('b_d_off')}[q]")
+    em(7, f"_pdelays(seed, st, il, m, {a('alias_tables')}[off:off + n_d], days)")
     em(7, f"depth, width = {dring}.shape[0], {dring}.shape[1]")
     # a delay of 0 steps arrives now (the ring's row of this step has been drained already): the cell is then
     # -1 - slot; d < depth, so the row wraps with one subtraction instead of an integer division per synapse

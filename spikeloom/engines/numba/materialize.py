@@ -33,9 +33,11 @@ def materialize(plan, name: str, what: str = "weight"):
         q = op.names.index(name)
         b = {k: v[q] for k, v in op.blocks.items()}
         _, lo, hi, _ = plan.pop_index[op.pre_names[q]]
+        delays = op.alias_tables[b["d_off"]:b["d_off"] + b["d_limit"] + 1]  # the block's alias tables
+        gaps = op.alias_tables[b["g_off"]:b["g_off"] + b["g_n"]]
         rows, cols, vals = _block_kernel()(
             hi - lo, b["n_post"], plan.seed, b["stream"], b["kind"], b["value"], b["noself"], op.cum, b["cum_lo"],
-            op.max_row, b["w_kind"], b["w_a"], b["w_b"], b["d_mean"], b["d_std"], b["d_limit"], what == "delay")
+            op.max_row, b["w_kind"], b["w_a"], b["w_b"], b["d_std"] > 0.0, delays, gaps, what == "delay")
         order = np.lexsort((cols, rows))  # stable: multapses keep their generation order
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=hi - lo))])
         return sp.csr_array((vals[order], cols[order], indptr), shape=(hi - lo, int(b["n_post"])))
@@ -52,19 +54,19 @@ def _block_kernel():
     targets, weight, delay, _ = make_procedural(mathlib)
 
     @numba.njit(cache=True)
-    def block(n_pre, n_post, seed, stream, kind, value, noself, cum, cum_lo, max_row, w_kind, w_a, w_b, d_mean,
-              d_std, d_limit, delays):
+    def block(n_pre, n_post, seed, stream, kind, value, noself, cum, cum_lo, max_row, w_kind, w_a, w_b, jitter,
+              delay_table, gap_table, delays):
         scratch = np.zeros(max(max_row, 1), np.int64)
         per_slot = int(value) if kind == CONN_IN_DEGREE else 1
         rows, cols, vals = [np.int64(0)][:0], [np.int64(0)][:0], [0.0][:0]
         for i in range(n_pre):
-            m = targets(seed, stream, i, kind, value, n_post, i if noself else -1, cum, cum_lo, scratch)
+            m = targets(seed, stream, i, kind, value, n_post, i if noself else -1, cum, cum_lo, gap_table, scratch)
             for c in range(m):
                 counter = scratch[c]
                 rows.append(i)
                 cols.append(counter // per_slot)
                 if delays:
-                    vals.append(float(delay(seed, stream, i, c, d_mean, d_std, d_limit)) if d_std > 0.0 else 0.0)
+                    vals.append(float(delay(seed, stream, i, c, delay_table)) if jitter else 0.0)
                 else:
                     vals.append(weight(seed, stream, i, counter, w_kind, w_a, w_b))
         return np.array(rows), np.array(cols), np.array(vals)
