@@ -213,6 +213,61 @@ def test_random_weights_and_jitter_moments():
     assert u.min() >= -1.0 and u.max() < 3.0 and abs(u.mean() - 1.0) < 0.02
 
 
+def _table_law(table: np.ndarray) -> np.ndarray:
+    """The law an alias table draws (each column: 1/n, kept with threshold / 2**24, else its alias)."""
+    from spikeloom.connectivity.procedural import UNIT24
+
+    n = table.size
+    keep, alias = (table >> 32) / UNIT24, table & 0xFFFFFFFF
+    law = keep / n
+    np.add.at(law, alias, (1.0 - keep) / n)
+    return law
+
+
+@pytest.mark.parametrize("mean, std, limit", [(25.0, 5.0, 50), (3.3, 0.4, 5), (40.0, 8.0, 80), (0.2, 1.0, 6)])
+def test_jitter_alias_table_is_the_rounded_truncated_normal(mean, std, limit):
+    from scipy.special import ndtr
+
+    from spikeloom.connectivity.procedural import jitter_table
+
+    # P(D = k) for D = clip(floor(mean + std clip(z, -5, 5) + 0.5), 0, limit), z standard normal
+    edges = (np.arange(limit + 1) + 0.5 - mean) / std
+    cdf = np.where(edges > 5.0, 1.0, np.where(edges <= -5.0, 0.0, ndtr(edges)))
+    cdf[-1] = 1.0
+    np.testing.assert_allclose(_table_law(jitter_table(mean, std, limit)), np.diff(cdf, prepend=0.0), atol=1e-6)
+
+
+@pytest.mark.parametrize("p", [1.0, 0.5, 0.1, 0.01, 0.005])
+def test_gap_alias_table_is_the_geometric_law_of_24_bit_uniforms(p):
+    from spikeloom.connectivity.procedural import GAP_TABLE_MAX, gap_table
+
+    log_q = float(np.log1p(-p)) if p < 1 else -np.inf
+    table = gap_table(log_q)
+    u = np.arange(1 << 24) / 2.0 ** 24  # every 24-bit uniform: the law the logarithm draws
+    gaps = np.floor(np.log1p(-u) / log_q) if p < 1 else np.zeros(u.size)
+    assert table.size == gaps.max() + 1 <= GAP_TABLE_MAX
+    np.testing.assert_allclose(_table_law(table), np.bincount(gaps.astype(np.int64)) / u.size, atol=2e-6)
+    assert gap_table(float(np.log1p(-0.001))).size == 0  # 16 600 gaps: the logarithm is used
+
+
+def test_gaps_and_delays_drawn_from_tables_have_their_laws():
+    # chi-square of the materialized targets' gaps (geometric) and jittered delays against their laws
+    p, n_pre, n_post = 0.1, 400, 2000
+    plan = sl.Runner(_probe_net(sl.ProceduralProb(p), 1.0, n_pre, n_post, delay=3.0, delay_std=0.5), seed=3).plan
+    W = sl.materialize(plan, "P")
+    first = W.indices[W.indptr[:-1][np.diff(W.indptr) > 0]]  # gap before each row's first target
+    observed = np.bincount(np.minimum(first, 40), minlength=41)
+    expected = p * (1 - p) ** np.arange(41)
+    expected[-1] = (1 - p) ** 40
+    assert stats.chisquare(observed, expected * first.size).pvalue > 1e-3
+    d = sl.materialize(plan, "P", what="delay").data.astype(np.int64)
+    law = _table_law(plan.pgroups[0].operator.alias_tables[
+        plan.pgroups[0].operator.blocks["d_off"][0]:][:plan.pgroups[0].operator.blocks["d_limit"][0] + 1])
+    counts = np.bincount(d, minlength=law.size)
+    mask = law * d.size > 5
+    assert stats.chisquare(counts[mask], law[mask] / law[mask].sum() * counts[mask].sum()).pvalue > 1e-3
+
+
 @pytest.mark.parametrize("conn, weight", [(sl.ProceduralProb(0.15), 1.0), (sl.ProceduralProb(0.3), sl.Uniform(0.5, 1.5)),
                                           (sl.ProceduralOutDegree(17), sl.Normal(1.0, 0.3)),
                                           (sl.ProceduralInDegree(6), sl.Normal(1.0, 0.3)),
