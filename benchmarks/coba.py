@@ -127,7 +127,8 @@ def threads_table(sizes, repeats):
 #: synthetic load model of one COBA step (fan-in 80, ~20 Hz), per neuron or per due synapse, on one core of
 #: this machine, and of the thread pool: see benchmarks/README.md ("Threads") for where each number comes from
 MODEL = dict(update_ns=0.69, add_ns=5.0, add_miss_ns=140.0, cached_neurons=100_000, piece_ns=1.0, serial_ns=0.05,
-             threaded_ns=0.1, threaded_us=1.0, fork_us=1.0, fork_log_us=0.4, bandwidth_cores=12, rate_hz=20.0, fan_in=80, dt_s=1e-4, forks_per_step=1)
+             threaded_ns=0.1, threaded_us=1.0, fork_us=1.0, fork_log_us=0.4, bandwidth_cores=12, rate_hz=20.0,
+             fan_in=80, dt_s=1e-4, forks_per_step=1)
 
 
 def model_step_us(n, cores, m=MODEL):

@@ -28,7 +28,8 @@ VERSION = 1
 #: CPU-engine arrays that are not state: the plan's parameters, connectivity and operator tables (rebuilt from
 #: the network and seed), scratch space, and what belongs to one run (records, input sections)
 CONSTANT = re.compile(r"(g\d+_(p_.*|pop_ids|ev_step|ev_idx|.*scratch)"
-                      r"|pg\d+_(sp_.*|seg_n|seg_slot_lo|seg_post_lo|offsets|rowptr|col|b_.*|cum|alias_tables|cp\d+|c_range"
+                      r"|pg\d+_(sp_.*|seg_n|seg_slot_lo|seg_post_lo|offsets|rowptr|col|b_.*|cum|alias_tables"
+                      r"|cp\d+|c_range"
                       r"|q_(?!counts).*|.*scratch|q_counts)"
                       r"|op_lo|op_hi|pop_counts|[sh]?mon\d+_.*|[sh]mon_every|in\d+_.*)")
 #: carry entries of the JAX engine that belong to one run

@@ -28,7 +28,8 @@ So spike trains agree bit for bit with the CPU engine. Per step, for one project
    CPU engine (without self-connections: post above ``i`` in the own block, below ``i`` in block ``i - 1``);
    its target is ``q // k`` and its counter ``q``.
 4. *Delivery.* Weights (constant, uniform or normal) are drawn per synapse (counter: the target, or the slot
-   of an in-degree) and, with jitter, delays keyed by the synapse's position in its row; a scatter-add in pair-then-candidate order adds the weights to
+   of an in-degree) and, with jitter, delays (alias tables) keyed by the synapse's position in its row; a
+   scatter-add in pair-then-candidate order adds the weights to
    the synapse state (delay 0) or to the post-side ring ``dring[(s + d) mod depth]``, which is drained into
    the state at the start of the operation.
 
@@ -67,6 +68,15 @@ PAIRS_RATE_HZ = 5.0
 
 def _round8(x: float) -> int:
     return 8 * max(1, math.ceil(x / 8))
+
+
+def alias_draw(tables, offset, n, u):
+    """The draw of the alias table ``tables[offset:offset + n]`` (:func:`~spikeloom.connectivity.procedural.
+    alias_table`, entries ``threshold << 32 | alias``) for the 24-bit uniform ``u`` in [0, 1), as the CPU
+    engine's ``alias_draw``."""
+    x = (u * UNIT24).astype(jnp.int64) * n
+    entry = tables[offset + (x >> 24)]
+    return jnp.where((x & (UNIT24 - 1)) < (entry >> 32), x >> 24, entry & 0xFFFFFFFF)
 
 
 def prob_width(n_choices: int, log_q: float) -> int:
@@ -367,9 +377,7 @@ class OperatorKernels:
             u = self.uniform(seed, stream, il, cnt)
             n_ch = choices.astype(jnp.float64)
             # from the gap's alias table where the block has one (connectivity/procedural.py: gap_table)
-            x = (u * UNIT24).astype(jnp.int64) * b("g_n")
-            e = a[f"pg{pi}_alias_tables"][b("g_off") + (x >> 24)]
-            drawn = jnp.where((x & (UNIT24 - 1)) < (e >> 32), x >> 24, e & 0xFFFFFFFF).astype(jnp.float64)
+            drawn = alias_draw(a[f"pg{pi}_alias_tables"], b("g_off"), b("g_n"), u).astype(jnp.float64)
             gap = jnp.where(b("g_n") > 0, drawn, jnp.floor(self.log(1.0 - u) / b("value")))
             gap = jnp.minimum(gap, n_ch)
             pos = lax.associative_scan(jnp.add, gap + 1.0, axis=1) - 1.0  # integers, exact in float64
@@ -410,10 +418,8 @@ class OperatorKernels:
             # keyed by the synapse's position in its row (its rank among the kept candidates), as on the CPU
             position = (jnp.cumsum(keep, axis=1) - 1).astype(jnp.uint32)
             # drawn from the block's alias table with a 24-bit uniform (connectivity/procedural.py: jitter_table)
-            x = (self.uniform(seed, stream + 2, il, position) * UNIT24).astype(jnp.int64) * (b("d_limit") + 1)
-            entry = b("d_off") + (x >> 24)
-            e = a[f"pg{pi}_alias_tables"][entry]  # threshold << 32 | alias
-            d = jnp.where((x & (UNIT24 - 1)) < (e >> 32), x >> 24, e & 0xFFFFFFFF)
+            d = alias_draw(a[f"pg{pi}_alias_tables"], b("d_off"), b("d_limit") + 1,
+                           self.uniform(seed, stream + 2, il, position))
             d = jnp.where(d_std > 0.0, d, 0).astype(jnp.int32)
             later = keep & (d > 0)
             rows = jnp.where(later, (s + d) % dring.shape[0], dring.shape[0])

@@ -127,7 +127,6 @@ def first_nonfinite(lo, hi, states):
     return hi
 
 
-
 @numba.njit(cache=True, nogil=True)
 def row_splits(rowptr, col, first_slots, out):
     """For the threaded delivery, called once per run (not from a loop): ``out[i, b, q, t]`` is the position in
