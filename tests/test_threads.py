@@ -11,11 +11,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 SCRIPT = r"""
 import hashlib, json, sys
 import numpy as np
 import spikeloom as sl
-from spikeloom.engines.numba.codegen import rows_sorted
+from spikeloom.engines.numba.codegen import rows_post_ordered, rows_sorted
 from spikeloom.models.coba import COBA
 
 
@@ -31,6 +33,10 @@ def delays():
     net.EI = sl.Projection(net.E, net.I, sl.FixedProb(0.02), 0.2, delay=2.0, **syn)
     net.IE = sl.Projection(net.I, net.E, sl.FixedProb(0.02), -1.0, delay=lambda i, j: 0.5 + 0.001 * np.abs(i - j),
                            **syn)
+    # two kinds of exponential synapses from E onto E: rows of two segments of slots onto the same neurons, not
+    # in post-neuron order, so their threaded delivery is cut per segment
+    for name, tau in (("fast", 2.0), ("slow", 8.0)):
+        setattr(net, name, sl.Projection(net.E, net.E, sl.FixedProb(0.01), 0.05, synapse=sl.Exponential(tau=tau)))
     return net
 
 
@@ -41,7 +47,8 @@ pops = ("coba.E", "coba.I", "delays.E", "delays.I")
 runner = sl.Runner(net, dt=0.1, seed=3, parallel=sys.argv[1] == "1", inputs={"delays.E": 22.0, "delays.I": 22.0},
                    monitors=[p + ".spike" for p in pops])
 result = runner.run(150.0)
-out = {"parallel": runner.program.parallel, "sorted": all(rows_sorted(pg) for pg in runner.plan.pgroups)}
+out = {"parallel": runner.program.parallel, "sorted": all(rows_sorted(pg) for pg in runner.plan.pgroups),
+       "post_ordered": sorted({rows_post_ordered(pg) for pg in runner.plan.pgroups})}
 for pop in pops:
     trains = result.spikes[pop]
     out[pop] = {"spikes": len(trains), "hash": hashlib.sha256(
@@ -63,25 +70,32 @@ def test_two_threads_give_the_one_thread_results_bit_for_bit(tmp_path):
     one, two = run(True, 1, tmp_path), run(True, 2, tmp_path)
     assert one["parallel"] and two["parallel"]
     assert two["sorted"]  # so the threaded delivery (target ranges) is the one compared
+    assert two["post_ordered"] == [False, True]  # both layouts of thread_splits
     for pop in ("coba.E", "coba.I", "delays.E", "delays.I"):
         assert one[pop]["spikes"] > 100, one  # every population is active
         assert one[pop] == two[pop], pop
 
 
-def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part():
+@pytest.mark.parametrize("second_excitatory", [False, True])
+def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(second_excitatory):
     # thread_parts deals blocks of neurons to the parts; thread_splits cuts every row at the same neurons, so
-    # part t of the delivery fills only the slots that part t of the update reads (they share one loop)
+    # part t of the delivery fills only the slots that part t of the update reads (they share one loop). Rows
+    # in post-neuron order are cut once; a second E -> E projection of other time constants puts a second
+    # segment of slots onto the same neurons into E's rows, which are then cut per segment
     import numpy as np
     import spikeloom as sl
-    from spikeloom.engines.numba.codegen import THREAD_BLOCK, thread_parts, thread_splits
+    from spikeloom.engines.numba.codegen import THREAD_BLOCK, rows_post_ordered, thread_parts, thread_splits
     from spikeloom.network.build import build_plan
 
     net = sl.Network(E=sl.LIF(3 * THREAD_BLOCK + 100), I=sl.LIF(THREAD_BLOCK // 2))
     net.EE = sl.Projection(net.E, net.E, sl.FixedProb(0.01), 0.5, delay=sl.Uniform(0.1, 2.0))
     net.IE = sl.Projection(net.I, net.E, sl.FixedProb(0.02), 1.0, output=sl.COBA(E=-80.0))
     net.EI = sl.Projection(net.E, net.I, sl.FixedProb(0.01), 0.5)
+    if second_excitatory:
+        net.EE2 = sl.Projection(net.E, net.E, sl.FixedProb(0.01), 0.2, synapse=sl.Exponential(tau=10.0))
     plan = build_plan(net, 0.1, 4, np.float64)
     for pg in plan.pgroups:
+        assert rows_post_ordered(pg) is not second_excitatory
         n_post = plan.groups[pg.post].n
         post_of_slot = np.empty(int(pg.seg_n.sum()), np.int64)
         for slot_lo, post_lo, n in zip(pg.seg_slot_lo, pg.seg_post_lo, pg.seg_n):
@@ -90,6 +104,7 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part():
             first, edges = thread_parts(0, n_post, n_post, parts)
             assert first[0] == 0 and first[-1] == -(-n_post // THREAD_BLOCK) and np.all(np.diff(first) >= 0)
             split = thread_splits(pg, edges)
+            assert split.shape[2] == (len(pg.seg_n) if second_excitatory else 1)
             seen = np.zeros(pg.col.size, np.int64)
             for t in range(parts):
                 inside = np.zeros(pg.col.size + 1, np.int64)  # +1 where a piece starts, -1 where it ends

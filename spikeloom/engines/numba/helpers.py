@@ -127,19 +127,48 @@ def first_nonfinite(lo, hi, states):
     return hi
 
 
+@numba.njit(cache=True, nogil=True, forceinline=True, _nrt=False)
+def slot_key(c, slot_lo, shift):
+    """``c + shift[q]`` for the last segment ``q`` with ``slot_lo[q] <= c`` (``slot_lo`` ascending): with
+    ``shift = post_lo - slot_lo``, the post neuron of target slot ``c``; with one segment of shift 0, ``c``."""
+    lo, hi = 0, slot_lo.shape[0]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if slot_lo[mid] <= c:
+            lo = mid
+        else:
+            hi = mid
+    return c + shift[lo]
+
+
 @numba.njit(cache=True, nogil=True)
-def row_splits(rowptr, col, first_slots, out):
-    """For the threaded delivery, called once per run (not from a loop): ``out[i, b, q, t]`` is the position in
-    ``col`` of the first synapse of row ``(i, b)`` (``col[rowptr[i, b]:rowptr[i, b + 1]]``, ascending) whose
-    target is at least ``first_slots[q, t]``; a binary search per row and bound, no memory beyond ``out``."""
+def rows_ascending(rowptr, col, slot_lo, shift):
+    """Whether every row ``(i, b)`` (``col[rowptr[i, b]:rowptr[i, b + 1]]``) lists its targets in ascending
+    order of :func:`slot_key` (called once per run, not from a loop)."""
     for i in range(rowptr.shape[0]):
         for b in range(rowptr.shape[1] - 1):
-            for q in range(first_slots.shape[0]):
-                for t in range(first_slots.shape[1]):
+            last = -1
+            for k in range(rowptr[i, b], rowptr[i, b + 1]):
+                key = slot_key(col[k], slot_lo, shift)
+                if key < last:
+                    return False
+                last = key
+    return True
+
+
+@numba.njit(cache=True, nogil=True)
+def row_splits(rowptr, col, slot_lo, shift, first, out):
+    """For the threaded delivery, called once per run (not from a loop): ``out[i, b, q, t]`` is the position in
+    ``col`` of the first synapse of row ``(i, b)`` whose :func:`slot_key` is at least ``first[q, t]`` (rows
+    ascending in that key); a binary search per row and bound, no memory beyond ``out``."""
+    for i in range(rowptr.shape[0]):
+        for b in range(rowptr.shape[1] - 1):
+            for q in range(first.shape[0]):
+                for t in range(first.shape[1]):
                     lo, hi = rowptr[i, b], rowptr[i, b + 1]
                     while lo < hi:
                         mid = (lo + hi) // 2
-                        if col[mid] < first_slots[q, t]:
+                        if slot_key(col[mid], slot_lo, shift) < first[q, t]:
                             lo = mid + 1
                         else:
                             hi = mid
