@@ -440,7 +440,11 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, 
         em(4, f"bhi = min(blo + {THREAD_BLOCK}, hi)")
         d = 4
     else:
-        em(2, "blo, bhi = lo, hi")
+        # the same blocks, one after the other: the synaptic currents of a block are still in the core's
+        # nearest caches when the neuron update reads them
+        em(2, f"for blo in range(lo, hi, {THREAD_BLOCK}):")
+        em(3, f"bhi = min(blo + {THREAD_BLOCK}, hi)")
+        d = 3
     for pi, pg in enumerate(plan.pgroups):
         if pg.post == gi and not pg.synapse.in_post:  # an in_post synapse lives in the neuron's own state
             _emit_synaptic_current(em, d, plan, gi, pi)
