@@ -78,12 +78,13 @@ THREAD_CHILD = """
 import json, os, sys, time, numba, numpy as np
 import spikeloom as sl
 from spikeloom.models.coba import COBA
+from spikeloom.engines.numba.engine import default_parallel
 n, parallel, duration = int(sys.argv[1]), sys.argv[2] == "1", float(sys.argv[3])
+load, auto = os.getloadavg()[0], default_parallel(n)  # before this run adds to the load
 runner = sl.Runner(COBA(n_exc=4 * n // 5, n_inh=n // 5, p=80.0 / n), dt=0.1, seed=1, parallel=parallel)
-load = os.getloadavg()[0]
 result = runner.run(duration)
 print(json.dumps({"run_s": result.run_s, "compile_s": result.compile_s, "threads": numba.get_num_threads(),
-                  "load": load, "n_synapses": int(sum(pg.col.size for pg in runner.plan.pgroups)),
+                  "load": load, "auto": auto, "n_synapses": int(sum(pg.col.size for pg in runner.plan.pgroups)),
                   "state": float(np.sum(runner.get("E.V"))),
                   "spikes": int(sum(c.sum() for c in result.spike_counts.values()))}))
 """
@@ -96,19 +97,20 @@ def measure_threads(n, parallel, threads, duration, repeats, cache):
     first = run_child(cmd, env)
     runs = [run_child(cmd, env) for _ in range(repeats)]
     return {**first, "run_s": statistics.median(r["run_s"] for r in runs), "runs": [r["run_s"] for r in runs],
-            "load": max(r["load"] for r in runs)}
+            "load": max(r["load"] for r in runs), "auto": {r["auto"] for r in runs}}
 
 
 def threads_table(sizes, repeats):
     """Serial loop, threaded loop on 1 and on 2 threads: run times (min-max of the repeats), the load average
-    while measuring ("idle" below 0.5 per core), and that all three give the same spikes and final state."""
+    when the runs started (the highest; "idle" while half a core stays free, the automatic choice's own test,
+    so ~1 on 2 idle cores: the measuring runs follow each other), the choice the runs' own
+    ``default_parallel`` made, and that all three give the same spikes and final state."""
     print(f"\n### Threads: COBA at fan-in 80 (medians of {repeats}, range in brackets)\n")
     print("| neurons | synapses | bio time (s) | serial (s) | threaded, 1 thread (s) | threaded, 2 threads (s) "
           "| 2 threads / serial | machine | automatic choice | identical |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    sys.path.insert(0, str(ROOT))
-    from spikeloom.engines.numba.engine import default_parallel
     cache = tempfile.mkdtemp()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     for n in sizes:
         duration = 300.0 if n >= 400_000 else 1000.0
         rows = [measure_threads(n, parallel, threads, duration, repeats, cache)
@@ -116,10 +118,11 @@ def threads_table(sizes, repeats):
         fmt = lambda r: f"{r['run_s']:.3f} [{min(r['runs']):.3f}-{max(r['runs']):.3f}]"  # noqa: E731
         load = max(r["load"] for r in rows)
         same = len({(r["state"], r["spikes"]) for r in rows}) == 1
-        auto = "threads" if default_parallel(n) else "serial"
+        choices = set().union(*(r["auto"] for r in rows))
+        auto = "/".join(sorted("threads" if c else "serial" for c in choices))  # both if the load changed
         print(f"| {n:,} | {rows[0]['n_synapses']:,} | {duration / 1000:g} | {fmt(rows[0])} | {fmt(rows[1])} | "
               f"{fmt(rows[2])} | {rows[2]['run_s'] / rows[0]['run_s']:.2f} | "
-              f"{'idle' if load < 0.5 * (os.cpu_count() or 1) else 'busy'} (load {load:.1f}) | {auto} | "
+              f"{'idle' if cores - load >= 0.5 else 'busy'} (load {load:.1f}) | {auto} | "
               f"{'yes' if same else 'NO'} |")
         sys.stdout.flush()
 

@@ -116,3 +116,25 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
                 assert np.all((post >= edges[t]) & (post < edges[t + 1]))
                 seen += mine
             assert np.all(seen == 1)  # every synapse in exactly one piece
+
+
+IDLE_SCRIPT = r"""
+import time
+import spikeloom as sl
+runner = sl.Runner(sl.Network(P=sl.LIF(3000, tau_ref=2.0)), dt=0.1, seed=1, parallel=True, inputs={"P": 30.0})
+runner.run(20.0)
+t0 = time.process_time()
+time.sleep(1.0)
+print(time.process_time() - t0)
+"""
+
+
+def test_threads_stop_spinning_when_the_run_is_over(tmp_path):
+    # the OpenMP workers wait actively between the steps of a run, but not for long after it: an idle process
+    # must not keep a core busy
+    env = dict(os.environ, NUMBA_NUM_THREADS="2", SPIKELOOM_CACHE_DIR=str(tmp_path))
+    env.pop("GOMP_SPINCOUNT", None)
+    env.pop("OMP_WAIT_POLICY", None)
+    proc = subprocess.run([sys.executable, "-c", IDLE_SCRIPT], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert float(proc.stdout.strip().splitlines()[-1]) < 0.3  # CPU seconds used while sleeping 1 s

@@ -36,9 +36,14 @@ import warnings
 
 # OpenMP workers that sleep between the parallel regions of a step take ~60 us to wake (measured with GNU
 # OpenMP: 65 us per step of 4 000 LIF neurons on 2 threads, 5 us with active waiting); threads are only used
-# with an idle core, so waiting actively costs no other work. Read when Numba loads its OpenMP layer, on the
-# first threaded run; a user's own setting wins.
+# with an idle core, so waiting actively costs no other work. But only for a while: with no limit a worker
+# spun on for minutes after a run, a whole core busy while the process slept. 10^6 spins of GNU OpenMP are
+# ~10 ms here (Intel/LLVM OpenMP: KMP_BLOCKTIME, in ms), far longer than the gap between steps or chunks:
+# COBA ran as fast at 4 k-40 k neurons. Read when Numba loads its OpenMP layer, on the first threaded run; a
+# user's own settings win.
 os.environ.setdefault("OMP_WAIT_POLICY", "active")
+os.environ.setdefault("GOMP_SPINCOUNT", "1000000")
+os.environ.setdefault("KMP_BLOCKTIME", "10")
 
 import numba  # noqa: E402
 import numba.core.caching  # noqa: E402
