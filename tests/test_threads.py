@@ -138,3 +138,21 @@ def test_threads_stop_spinning_when_the_run_is_over(tmp_path):
     proc = subprocess.run([sys.executable, "-c", IDLE_SCRIPT], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert float(proc.stdout.strip().splitlines()[-1]) < 0.3  # CPU seconds used while sleeping 1 s
+
+
+def test_automatic_choice_needs_a_core_free_now_and_lately(monkeypatch):
+    # threads only with half a core free both in the load average and among the tasks runnable right now (a
+    # job started a second ago is not in the load average yet)
+    import numba
+
+    from spikeloom.engines.numba import engine
+
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    cases = {(0.3, 1): True, (0.3, 2): False, (1.8, 1): False, (1.4, 1): True}
+    for (load, runnable), expected in cases.items():
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        monkeypatch.setattr(engine, "runnable_now", lambda runnable=runnable: runnable)
+        assert engine.default_parallel(50_000) is expected, (load, runnable)
+        assert engine.default_parallel(engine.PARALLEL_THRESHOLD - 1) is False
+    assert engine.runnable_now() >= (1 if os.path.exists("/proc/loadavg") else 0)  # this process runs

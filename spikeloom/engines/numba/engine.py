@@ -65,15 +65,35 @@ def default_parallel(n_neurons: int) -> bool:
 
     Every step forks and joins the threads once or more (each neuron operation, with the deliveries into it).
     Measured on 2 idle cores (``benchmarks/coba.py --threads-only``, COBA at fan-in 80), 2 threads against the
-    serial loop: 0.84x the speed at 8 k neurons, 1.13x at 12 k, 1.37x at 20 k, 1.57x at 40 k, 2.0x at 400 k. On
-    a busy machine a join waits for a descheduled thread, so threads need a free core: the load average, which
-    counts this process once it runs, must leave half a core. Results do not depend on the choice
-    (``tests/test_threads.py``).
+    serial loop: 0.84x the speed at 8 k neurons, 1.13x at 12 k, 1.37x at 20 k, 1.6x at 40 k, 1.9x at 400 k. On
+    a busy machine a join waits for a descheduled thread (COBA at 40 k with one other busy process on 2 cores:
+    0.68 s on 2 threads against 0.37 s serial), so threads need a free core, now and lately: the tasks
+    runnable at this moment (:func:`runnable_now`, this process included) and the load average must each
+    leave half a core. The load average alone lags a minute behind a job that has just started. Results do
+    not depend on the choice (``tests/test_threads.py``).
     """
     if n_neurons < PARALLEL_THRESHOLD or numba.get_num_threads() < 2:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores > 1 and cores - os.getloadavg()[0] >= 0.5
+    busy = max(os.getloadavg()[0], runnable_now())
+    return cores > 1 and cores - busy >= 0.5
+
+
+def runnable_now(samples: int = 3) -> int:
+    """Tasks of the whole machine runnable right now, this process included (Linux ``/proc/loadavg``), the
+    fewest of ``samples`` readings 1 ms apart, so that a short-lived process is not taken for a busy core;
+    0 where it cannot be read."""
+    fewest = None
+    for k in range(samples):
+        try:
+            with open("/proc/loadavg") as f:
+                running = int(f.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+        fewest = running if fewest is None else min(fewest, running)
+        if k + 1 < samples:
+            time.sleep(1e-3)
+    return fewest
 
 
 def _warn(message: str) -> None:
