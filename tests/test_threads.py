@@ -104,13 +104,13 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
             first, edges = thread_parts(0, n_post, n_post, parts)
             assert first[0] == 0 and first[-1] == -(-n_post // THREAD_BLOCK) and np.all(np.diff(first) >= 0)
             split = thread_splits(pg, edges)
-            assert split.shape[2] == (len(pg.seg_n) if second_excitatory else 1)
+            assert split.shape[0] == parts and split.shape[3] == (len(pg.seg_n) if second_excitatory else 1)
             seen = np.zeros(pg.col.size, np.int64)
             for t in range(parts):
                 inside = np.zeros(pg.col.size + 1, np.int64)  # +1 where a piece starts, -1 where it ends
-                for q in range(split.shape[2]):
-                    np.add.at(inside, split[:, :, q, t].ravel(), 1)
-                    np.add.at(inside, split[:, :, q, t + 1].ravel(), -1)
+                for q in range(split.shape[3]):
+                    np.add.at(inside, split[t, :, :, q, 0].ravel().astype(np.int64), 1)
+                    np.add.at(inside, split[t, :, :, q, 1].ravel().astype(np.int64), -1)
                 mine = np.cumsum(inside)[:-1] > 0
                 post = post_of_slot[pg.col[mine]]
                 assert np.all((post >= edges[t]) & (post < edges[t + 1]))
