@@ -103,8 +103,8 @@ def measure_threads(n, parallel, threads, duration, repeats, cache):
 def threads_table(sizes, repeats):
     """Serial loop, threaded loop on 1 and on 2 threads: run times (min-max of the repeats), the load average
     when the runs started (the highest; "idle" while half a core stays free, the automatic choice's own test,
-    so ~1 on 2 idle cores: the measuring runs follow each other), the choice the runs' own
-    ``default_parallel`` made, and that all three give the same spikes and final state."""
+    so ~1 on 2 idle cores: the measuring runs follow each other), the choice ``default_parallel`` made in the
+    2-thread runs, and that all three give the same spikes and final state."""
     print(f"\n### Threads: COBA at fan-in 80 (medians of {repeats}, range in brackets)\n")
     print("| neurons | synapses | bio time (s) | serial (s) | threaded, 1 thread (s) | threaded, 2 threads (s) "
           "| 2 threads / serial | machine | automatic choice | identical |")
@@ -118,8 +118,8 @@ def threads_table(sizes, repeats):
         fmt = lambda r: f"{r['run_s']:.3f} [{min(r['runs']):.3f}-{max(r['runs']):.3f}]"  # noqa: E731
         load = max(r["load"] for r in rows)
         same = len({(r["state"], r["spikes"]) for r in rows}) == 1
-        choices = set().union(*(r["auto"] for r in rows))
-        auto = "/".join(sorted("threads" if c else "serial" for c in choices))  # both if the load changed
+        # as the 2-thread runs chose (with one Numba thread it is always serial); both if the load changed
+        auto = "/".join(sorted("threads" if c else "serial" for c in rows[2]["auto"]))
         print(f"| {n:,} | {rows[0]['n_synapses']:,} | {duration / 1000:g} | {fmt(rows[0])} | {fmt(rows[1])} | "
               f"{fmt(rows[2])} | {rows[2]['run_s'] / rows[0]['run_s']:.2f} | "
               f"{'idle' if cores - load >= 0.5 else 'busy'} (load {load:.1f}) | {auto} | "
@@ -127,28 +127,29 @@ def threads_table(sizes, repeats):
         sys.stdout.flush()
 
 
-#: synthetic load model of one COBA step (fan-in 80, ~20 Hz), per neuron or per due synapse, on one core of
+#: synthetic load model of one COBA step (fan-in 80, ~20 Hz), per neuron, due synapse or spike, on one core of
 #: this machine, and of the thread pool: see benchmarks/README.md ("Threads") for where each number comes from
-MODEL = dict(update_ns=0.69, add_ns=5.0, add_miss_ns=140.0, cached_neurons=100_000, piece_ns=1.0, serial_ns=0.05,
-             threaded_ns=0.1, threaded_us=1.0, fork_us=1.0, fork_log_us=0.4, bandwidth_cores=12, rate_hz=20.0,
-             fan_in=80, dt_s=1e-4, forks_per_step=1)
+MODEL = dict(update_ns=0.69, add_ns=1.4, add_miss_ns=5.6, cached_neurons=100_000, piece_ns=1.0, record_ns=10.0,
+             threaded_us=1.2, fork_us=2.0, fork_log_us=0.65, bandwidth_cores=12, rate_hz=20.0, fan_in=80,
+             dt_s=1e-4, forks_per_step=1)
 
 
 def model_step_us(n, cores, m=MODEL):
     """Modelled time of one step (us) on ``cores`` threads: the neuron update (split by blocks, limited by
-    memory bandwidth beyond ``bandwidth_cores``), the delivery (additions split by target ranges; every thread
-    reads where its piece of every due row lies), a serial part (spike recording, rings), the threaded loop's
-    own overhead (blocks, spike lists: measured as its one-thread time over the serial loop's) and the
-    fork/joins (one per step: the delivery runs in the parallel loop of the update)."""
+    memory bandwidth beyond ``bandwidth_cores``), the delivery (additions split by target ranges, slower once
+    the targets leave the core's L2 cache; every thread reads where its piece of every due row lies), the
+    serial recording of the spikes into the rings, what running side by side costs the threads (caches of
+    rows both read, measured as their work over one thread's) and the fork/join (one per step: the delivery
+    runs in the parallel loop of the update; from the thread that starts last to the join)."""
     spikes = n * m["rate_hz"] * m["dt_s"]
     update = n * m["update_ns"] / min(cores, m["bandwidth_cores"]) / 1e3
-    add_ns = m["add_ns"] if n <= m["cached_neurons"] else m["add_miss_ns"]  # targets in cache, or a miss each
+    add_ns = m["add_ns"] if n <= m["cached_neurons"] else m["add_miss_ns"]
     adds = spikes * m["fan_in"] * add_ns / min(cores, m["bandwidth_cores"]) / 1e3
     pieces = 0.0 if cores == 1 else spikes * m["piece_ns"] / 1e3
-    serial = n * m["serial_ns"] / 1e3
+    record = spikes * m["record_ns"] / 1e3
     sync = 0.0 if cores == 1 else m["forks_per_step"] * (m["fork_us"] + m["fork_log_us"] * math.log2(cores))
-    threaded = 0.0 if cores == 1 else n * m["threaded_ns"] / 1e3 + m["threaded_us"]
-    return update + adds + pieces + serial + sync + threaded
+    threaded = 0.0 if cores == 1 else m["threaded_us"]
+    return update + adds + pieces + record + sync + threaded
 
 
 def model_table():
