@@ -78,9 +78,10 @@ THREAD_CHILD = """
 import json, os, sys, time, numba, numpy as np
 import spikeloom as sl
 from spikeloom.models.coba import COBA
-from spikeloom.engines.numba.engine import default_parallel
+from spikeloom.engines.numba.engine import default_parallel, runnable_now
 n, parallel, duration = int(sys.argv[1]), sys.argv[2] == "1", float(sys.argv[3])
-load, auto = os.getloadavg()[0], default_parallel(n)  # before this run adds to the load
+# before this run adds to the load: the load average, or the tasks runnable now if more (this one included)
+load, auto = max(os.getloadavg()[0], runnable_now()), default_parallel(n)
 runner = sl.Runner(COBA(n_exc=4 * n // 5, n_inh=n // 5, p=80.0 / n), dt=0.1, seed=1, parallel=parallel)
 result = runner.run(duration)
 print(json.dumps({"run_s": result.run_s, "compile_s": result.compile_s, "threads": numba.get_num_threads(),
@@ -101,10 +102,11 @@ def measure_threads(n, parallel, threads, duration, repeats, cache):
 
 
 def threads_table(sizes, repeats):
-    """Serial loop, threaded loop on 1 and on 2 threads: run times (min-max of the repeats), the load average
-    when the runs started (the highest; "idle" while half a core stays free, the automatic choice's own test,
-    so ~1 on 2 idle cores: the measuring runs follow each other), the choice ``default_parallel`` made in the
-    2-thread runs, and that all three give the same spikes and final state."""
+    """Serial loop, threaded loop on 1 and on 2 threads: run times (min-max of the repeats), the load when the
+    runs started (the highest of the load average and the tasks runnable then, the automatic choice's own
+    test; "idle" while half a core stays free, so ~1 on 2 idle cores: the measuring runs follow each other),
+    the choice ``default_parallel`` made in the 2-thread runs, and that all three give the same spikes and
+    final state."""
     print(f"\n### Threads: COBA at fan-in 80 (medians of {repeats}, range in brackets)\n")
     print("| neurons | synapses | bio time (s) | serial (s) | threaded, 1 thread (s) | threaded, 2 threads (s) "
           "| 2 threads / serial | machine | automatic choice | identical |")
