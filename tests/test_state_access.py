@@ -67,3 +67,24 @@ def test_connections_read_back_weights_and_delays():
     weight, delay = r.connections("E2I")
     assert weight.shape == (80, 20) and weight.nnz == delay.nnz > 0
     assert np.allclose(weight.data, weight.data[0]) and weight.data[0] > 0
+
+
+def test_state_arrays_start_on_page_boundaries_and_stay_the_plans_own():
+    # the CPU engine moves neuron and synapse state onto page boundaries (vector loads then never straddle
+    # cache lines); the plan and the runner must still hold one and the same array, which set() writes into
+    r = sl.Runner(COBA(1600, 400, p=0.02), seed=1)
+    plan, a = r.plan, r.arrays
+    for gi, g in enumerate(plan.groups):
+        for k, v in g.state.items():
+            assert a[f"g{gi}_{k}"] is v
+            assert v.nbytes < 4096 or v.ctypes.data % 4096 == 0, k
+        for k in ("Isyn", "Iext", "spk"):  # arrays under a page are left where NumPy put them
+            v = a[f"g{gi}_{k}"]
+            assert v.nbytes < 4096 or v.ctypes.data % 4096 == 0, k
+    for pi, pg in enumerate(plan.pgroups):
+        for k, v in pg.state.items():
+            assert a[f"pg{pi}_{k}"] is v and v.ctypes.data % 4096 == 0, k
+    r["E.V"] = -60.0
+    assert np.all(plan.groups[0].state["V"][:1600] == -60.0)
+    r.run(1.0)
+    assert np.array_equal(r.get("E.V"), plan.groups[0].state["V"][:1600])
