@@ -335,9 +335,9 @@ def thread_splits(pg, edges: np.ndarray) -> np.ndarray:
 
 
 def _emit_parallel_projection_op(em: _Emitter, plan: Plan, pis: list[int]):
-    """Stored delivery of consecutive projection groups on threads, bit for bit the serial one: each group's
-    target slots are cut into one range per part and segment (:func:`thread_splits`, computed once per run,
-    one part per thread, the slots of the neurons that the same part updates), and each part walks every due
+    """Stored delivery of consecutive projection groups on threads, bit for bit the serial one: each row of a
+    group is cut into pieces, one per part (or one per part and segment, :func:`thread_splits`, computed once
+    per run, one part per thread, the slots of the neurons that the same part updates), and each part walks every due
     row in the serial order (group, bucket, spike, synapse) and adds its own pieces of the row, whose bounds
     it reads from the splits: each thread fetches only its pieces of a row. Each slot therefore receives its
     additions from one part, in the serial order, whatever the number of threads. One loop for the groups:
