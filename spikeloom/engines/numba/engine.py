@@ -65,7 +65,7 @@ def default_parallel(n_neurons: int) -> bool:
 
     Every step forks and joins the threads once or more (each neuron operation, with the deliveries into it).
     Measured on 2 idle cores (``benchmarks/coba.py --threads-only``, COBA at fan-in 80), 2 threads against the
-    serial loop: 0.84x the speed at 8 k neurons, 1.13x at 12 k, 1.37x at 20 k, 1.6x at 40 k, 1.9x at 400 k. On
+    serial loop: 0.84x the speed at 8 k neurons, 1.13x at 12 k, 1.37x at 20 k, 1.65x at 40 k, 2.1x at 400 k. On
     a busy machine a join waits for a descheduled thread (COBA at 40 k with one other busy process on 2 cores:
     0.68 s on 2 threads against 0.37 s serial), so threads need a free core, now and lately: the tasks
     runnable at this moment (:func:`runnable_now`, this process included) and the load average must each
