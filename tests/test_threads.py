@@ -84,7 +84,8 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
     # segment of slots onto the same neurons into E's rows, which are then cut per segment
     import numpy as np
     import spikeloom as sl
-    from spikeloom.engines.numba.codegen import THREAD_BLOCK, rows_post_ordered, thread_parts, thread_splits
+    from spikeloom.engines.numba.codegen import (THREAD_ALIGN, THREAD_BLOCK, rows_post_ordered, thread_parts,
+                                                 thread_splits)
     from spikeloom.network.build import build_plan
 
     net = sl.Network(E=sl.LIF(3 * THREAD_BLOCK + 100), I=sl.LIF(THREAD_BLOCK // 2))
@@ -101,8 +102,13 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
         for slot_lo, post_lo, n in zip(pg.seg_slot_lo, pg.seg_post_lo, pg.seg_n):
             post_of_slot[slot_lo:slot_lo + n] = post_lo + np.arange(n)
         for parts in (2, 3, 5):
-            first, edges = thread_parts(0, n_post, n_post, parts)
-            assert first[0] == 0 and first[-1] == -(-n_post // THREAD_BLOCK) and np.all(np.diff(first) >= 0)
+            first, blocks, edges = thread_parts(0, n_post, n_post, parts)
+            assert first[0] == 0 and first[-1] == len(blocks) - 1 and np.all(np.diff(first) >= 1)
+            assert blocks[0] == 0 and blocks[-1] == n_post and np.all(np.diff(blocks) >= 1)
+            assert np.diff(blocks).max() <= THREAD_BLOCK + THREAD_ALIGN and np.all(blocks[:-1] % THREAD_ALIGN == 0)
+            assert np.array_equal(edges[1:-1], blocks[first[1:-1]])  # a part's neurons are its blocks
+            sizes = np.diff(edges[:-1].tolist() + [n_post])
+            assert sizes.max() - sizes.min() <= 2 * THREAD_ALIGN  # equal shares, to the alignment
             split = thread_splits(pg, edges)
             assert split.shape[0] == parts and split.shape[3] == (len(pg.seg_n) if second_excitatory else 1)
             seen = np.zeros(pg.col.size, np.int64)
@@ -116,6 +122,44 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
                 assert np.all((post >= edges[t]) & (post < edges[t + 1]))
                 seen += mine
             assert np.all(seen == 1)  # every synapse in exactly one piece
+
+
+
+def test_a_group_updated_in_two_operations_gives_the_serial_results_on_threads():
+    # a user's update() that calls a projection between two populations of one group updates that group in
+    # two operations, each with its own neurons, blocks and spikes; the threaded loop once dealt both the
+    # blocks of the last one and updated only 4 096 of A's 5 000 neurons
+    import numpy as np
+    import spikeloom as sl
+
+    class TwoOperations(sl.Network):
+        def __init__(self):
+            super().__init__()
+            self.A = sl.LIF(5000, tau_ref=2.0, init={"V": sl.Uniform(-65.0, -50.0)})
+            self.B = sl.LIF(3000, tau_ref=2.0, init={"V": sl.Uniform(-65.0, -50.0)})
+            self.AB = sl.Projection(self.A, self.B, sl.FixedProb(0.02), 2.0, sl.Exponential(), sl.CUBA())
+            self.BA = sl.Projection(self.B, self.A, sl.FixedProb(0.02), -1.0, sl.Exponential(), sl.CUBA())
+
+        def update(self):
+            self.A(30.0)
+            self.AB()
+            self.B(30.0)
+            self.BA()
+
+    results = []
+    for parallel in (False, True):
+        runner = sl.Runner(TwoOperations(), dt=0.1, seed=3, parallel=parallel, progress=False,
+                           monitors=["A.spike", "B.spike"])
+        assert [op[0] for op in runner.plan.schedule].count("neurons") == 2
+        assert len({op[1] for op in runner.plan.schedule if op[0] == "neurons"}) == 1  # one group
+        assert runner.program.parallel is parallel
+        results.append((runner.run(40.0), runner.get("A.V"), runner.get("B.V")))
+    (serial, a_serial, b_serial), (threaded, a_threaded, b_threaded) = results
+    for pop in ("A", "B"):
+        assert len(serial.spikes[pop]) > 300
+        assert np.array_equal(serial.spikes[pop].times, threaded.spikes[pop].times)
+        assert np.array_equal(serial.spikes[pop].indices, threaded.spikes[pop].indices)
+    assert np.array_equal(a_serial, a_threaded) and np.array_equal(b_serial, b_threaded)
 
 
 IDLE_SCRIPT = r"""

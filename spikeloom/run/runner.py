@@ -219,8 +219,6 @@ class Runner:
 
     # ---- arrays handed to the compiled loop ---------------------------------------------------------------
     def _persistent_arrays(self) -> dict:
-        from ..engines.numba.codegen import THREAD_BLOCK
-
         plan, dtype, a = self.plan, self.dtype, {}
         for gi, g in enumerate(plan.groups):
             for k, v in g.state.items():
@@ -230,10 +228,6 @@ class Runner:
             a[f"g{gi}_Iext"] = page_aligned(np.zeros(g.n, dtype))
             a[f"g{gi}_Isyn"] = page_aligned(np.zeros(g.n, dtype))
             a[f"g{gi}_spk"] = page_aligned(np.zeros(g.n, np.bool_))
-            # the spikes of each block of a threaded update (engines/numba/codegen.py: THREAD_BLOCK)
-            blocks = max(1, -(-g.n // THREAD_BLOCK))
-            a[f"g{gi}_spk_scratch"] = np.zeros((blocks, THREAD_BLOCK), np.int32)
-            a[f"g{gi}_nspk_scratch"] = np.zeros(blocks, np.int64)
             a[f"g{gi}_ring_cnt"] = np.zeros(g.ring_depth, np.int64)
             a[f"g{gi}_ring_idx"] = np.zeros((g.ring_depth, g.n), np.int32)
             a[f"g{gi}_pop_ids"] = g.pop_ids
@@ -270,9 +264,14 @@ class Runner:
         edges = {}
         for oi, op in enumerate(plan.schedule):
             if op[0] == "neurons":
-                first, edges[op[1]] = thread_parts(int(a["op_lo"][oi]), int(a["op_hi"][oi]), plan.groups[op[1]].n,
-                                                   parts)
-                a[f"g{op[1]}_parts_scratch"] = first
+                gi = op[1]
+                first, blocks, edges[gi] = thread_parts(int(a["op_lo"][oi]), int(a["op_hi"][oi]), plan.groups[gi].n,
+                                                        parts)
+                a[f"op{oi}_parts_scratch"], a[f"op{oi}_blocks_scratch"] = first, blocks
+                # the spikes of each block (offsets in the block) and their number
+                a[f"op{oi}_spk_scratch"] = np.zeros((len(blocks) - 1, max(1, int(np.diff(blocks).max(initial=0)))),
+                                                   np.int32)
+                a[f"op{oi}_nspk_scratch"] = np.zeros(len(blocks) - 1, np.int64)
         for pis in _threaded_deliveries(plan).values():
             for pi in pis:
                 pg = plan.pgroups[pi]

@@ -259,17 +259,31 @@ def _threaded_deliveries(plan: Plan) -> dict[int, list[int]]:
     return out
 
 
-def thread_parts(lo: int, hi: int, n: int, parts: int) -> tuple[np.ndarray, np.ndarray]:
+def thread_parts(lo: int, hi: int, n: int, parts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How a threaded neuron operation on the neurons ``[lo, hi)`` of a group of ``n`` is dealt to ``parts``
-    parts: ``(first, edges)``, part ``t`` updating the blocks of :data:`THREAD_BLOCK` neurons ``first[t]`` to
-    ``first[t + 1] - 1`` (counted from ``lo``), the neurons ``[edges[t], edges[t + 1])`` (the first and last
-    edges widened to the whole group). The delivery of the same part fills the slots of the same neurons
-    (:func:`thread_splits`), so a thread reads the slots its own core has written in the same step."""
-    blocks = -(-(hi - lo) // THREAD_BLOCK)
-    first = np.array([blocks * t // parts for t in range(parts + 1)], np.int64)
-    edges = np.minimum(lo + first * THREAD_BLOCK, hi)
+    parts: ``(first, blocks, edges)``. Part ``t`` updates the blocks ``first[t]`` to ``first[t + 1] - 1``, block
+    ``k`` the neurons ``lo + blocks[k]`` to ``lo + blocks[k + 1] - 1``: the neurons ``[edges[t], edges[t + 1])``
+    (the first and last edges widened to the whole group). The delivery of the same part fills the slots of the
+    same neurons (:func:`thread_splits`), so a thread reads the slots its own core has written in the same step.
+
+    The parts hold equal numbers of neurons, to :data:`THREAD_ALIGN`, each cut into its own near-equal blocks
+    of about :data:`THREAD_BLOCK`. Whole blocks of :data:`THREAD_BLOCK` dealt to the parts left the join
+    waiting for the parts with one block more: COBA's 40 k neurons on 16 threads made 20 blocks, parts of 2 048
+    and 4 096 neurons where 2 500 is the share (on 2 threads, 20 480 and 19 520: no difference measured).
+
+    Each threaded operation has its own parts, blocks and spike lists (``op<k>_*_scratch`` of the run): a
+    group that a user's ``update`` calls twice, around a projection, is updated in two operations of other
+    ranges (once they shared the last one's, and the first updated only part of its neurons)."""
+    size = hi - lo
+    cuts = [min(size, round(size * t / parts / THREAD_ALIGN) * THREAD_ALIGN) for t in range(parts)] + [size]
+    blocks, first = [0], [0]
+    for a, b in zip(cuts, cuts[1:]):
+        nb = -(-(b - a) // THREAD_BLOCK)
+        blocks += [a + round((b - a) * k / nb / THREAD_ALIGN) * THREAD_ALIGN for k in range(1, nb)] + [b] * (nb > 0)
+        first.append(len(blocks) - 1)
+    edges = lo + np.array(cuts, np.int64)
     edges[0], edges[-1] = 0, n
-    return first, edges
+    return np.array(first, np.int64), np.array(blocks, np.int64), edges
 
 
 #: threaded deliveries whose rows are not in post-neuron order, into at most this many segments of slots, cut
@@ -409,8 +423,11 @@ def _emit_delivery_part(em: _Emitter, d: int, plan: Plan, pis: list[int]):
         em(d + 4, f"{target}[np.uint32(row[k])] += {'weights[k]' if per_synapse else a('w')}")
 
 
-#: neurons per unit of work of the threads (serial code updates an operation's range as one block)
+#: neurons per unit of work of the threads and of the serial loop's blocks (about; :func:`thread_parts`)
 THREAD_BLOCK = 2048
+#: the threads' parts and blocks begin at multiples of this many neurons of an operation: 64 one-byte spike
+#: flags fill a cache line, so two threads never write the same line of flags (nor of 4- or 8-byte state)
+THREAD_ALIGN = 64
 
 
 def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, monitored: bool,
@@ -434,15 +451,15 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, 
     if parallel:
         # one fork/join per operation and step: each part takes its whole blocks (thread_parts), synaptic
         # currents included, the neurons whose slots the same part's delivery filled
-        parts = em.arg(f"g{gi}_parts_scratch")
+        parts, blocks = em.arg(f"op{oi}_parts_scratch"), em.arg(f"op{oi}_blocks_scratch")
         em(2, f"for part in numba.prange({parts}.shape[0] - 1):")
         if deliveries:
             em(3, f"# projection groups {deliveries}: this part's delivery of the spikes due now")
             _emit_delivery_part(em, 3, plan, deliveries)
         em(3, "part_bad = 0")
         em(3, f"for blk in range({parts}[part], {parts}[part + 1]):")
-        em(4, f"blo = lo + blk * {THREAD_BLOCK}")
-        em(4, f"bhi = min(blo + {THREAD_BLOCK}, hi)")
+        em(4, f"blo = lo + {blocks}[blk]")
+        em(4, f"bhi = lo + {blocks}[blk + 1]")
         d = 4
     else:
         # the same blocks, one after the other: the synaptic currents of a block are still in the core's
@@ -457,7 +474,7 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, 
     if parallel:
         # each thread lists its block's spikes (block offsets, in index order) after the update loop, which
         # keeps no data-dependent store; the serial pass then visits spikes only, not every flag
-        out, count = em.arg(f"g{gi}_spk_scratch"), em.arg(f"g{gi}_nspk_scratch")
+        out, count = em.arg(f"op{oi}_spk_scratch"), em.arg(f"op{oi}_nspk_scratch")
         em(4, f"listed = {out}[blk]")
         em(4, "m = 0")
         _emit_flag_scan(em, 4, f"{em.arg(f'g{gi}_spk')}[blo:bhi]", "bhi - blo", ["listed[m] = j", "m += 1"])
@@ -469,9 +486,10 @@ def _emit_neuron_op(em: _Emitter, plan: Plan, gi: int, oi: int, parallel: bool, 
         em(2, "if n_bad:")
         em(3, f"return s, 2, {gi}, _first_nonfinite(lo, hi, ({''.join(f'g{gi}_{v}, ' for v in g.model.ode_vars)}))")
     if parallel:
-        em(2, f"for blk in range((hi - lo + {THREAD_BLOCK - 1}) // {THREAD_BLOCK}):")
-        em(3, f"for q in range(g{gi}_nspk_scratch[blk]):")
-        em(4, f"i = lo + blk * {THREAD_BLOCK} + g{gi}_spk_scratch[blk, q]")
+        blocks = em.arg(f"op{oi}_blocks_scratch")
+        em(2, f"for blk in range({blocks}.shape[0] - 1):")
+        em(3, f"for q in range(op{oi}_nspk_scratch[blk]):")
+        em(4, f"i = lo + {blocks}[blk] + op{oi}_spk_scratch[blk, q]")
         for line in record:
             em(4, line)
         return
