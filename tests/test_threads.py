@@ -84,8 +84,8 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
     # segment of slots onto the same neurons into E's rows, which are then cut per segment
     import numpy as np
     import spikeloom as sl
-    from spikeloom.engines.numba.codegen import (THREAD_ALIGN, THREAD_BLOCK, rows_post_ordered, thread_parts,
-                                                 thread_splits)
+    from spikeloom.engines.numba.codegen import (THREAD_ALIGN, THREAD_BLOCK, THREAD_HEAD_START, rows_post_ordered,
+                                                 thread_parts, thread_splits)
     from spikeloom.network.build import build_plan
 
     net = sl.Network(E=sl.LIF(3 * THREAD_BLOCK + 100), I=sl.LIF(THREAD_BLOCK // 2))
@@ -107,8 +107,9 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
             assert blocks[0] == 0 and blocks[-1] == n_post and np.all(np.diff(blocks) >= 1)
             assert np.diff(blocks).max() <= THREAD_BLOCK + THREAD_ALIGN and np.all(blocks[:-1] % THREAD_ALIGN == 0)
             assert np.array_equal(edges[1:-1], blocks[first[1:-1]])  # a part's neurons are its blocks
-            sizes = np.diff(edges[:-1].tolist() + [n_post])
-            assert sizes.max() - sizes.min() <= 2 * THREAD_ALIGN  # equal shares, to the alignment
+            sizes = np.diff(edges)
+            assert sizes[1:].max() - sizes[1:].min() <= 2 * THREAD_ALIGN  # equal shares, to the alignment
+            assert 0 <= sizes[0] - sizes[1:].mean() <= THREAD_HEAD_START + 2 * THREAD_ALIGN  # the forking thread's
             split = thread_splits(pg, edges)
             assert split.shape[0] == parts and split.shape[3] == (len(pg.seg_n) if second_excitatory else 1)
             seen = np.zeros(pg.col.size, np.int64)
