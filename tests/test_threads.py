@@ -102,14 +102,14 @@ def test_each_delivery_part_holds_exactly_the_synapses_onto_its_update_part(seco
         for slot_lo, post_lo, n in zip(pg.seg_slot_lo, pg.seg_post_lo, pg.seg_n):
             post_of_slot[slot_lo:slot_lo + n] = post_lo + np.arange(n)
         for parts in (2, 3, 5):
-            first, blocks, edges = thread_parts(0, n_post, n_post, parts)
+            first, blocks, edges = thread_parts(0, n_post, n_post, parts, THREAD_HEAD_START)
             assert first[0] == 0 and first[-1] == len(blocks) - 1 and np.all(np.diff(first) >= 1)
             assert blocks[0] == 0 and blocks[-1] == n_post and np.all(np.diff(blocks) >= 1)
             assert np.diff(blocks).max() <= THREAD_BLOCK + THREAD_ALIGN and np.all(blocks[:-1] % THREAD_ALIGN == 0)
             assert np.array_equal(edges[1:-1], blocks[first[1:-1]])  # a part's neurons are its blocks
             sizes = np.diff(edges)
             assert sizes[1:].max() - sizes[1:].min() <= 2 * THREAD_ALIGN  # equal shares, to the alignment
-            assert 0 <= sizes[0] - sizes[1:].mean() <= THREAD_HEAD_START + 2 * THREAD_ALIGN  # the forking thread's
+            assert -THREAD_ALIGN <= sizes[0] - sizes[1:].mean() <= THREAD_HEAD_START + 2 * THREAD_ALIGN  # head start
             split = thread_splits(pg, edges)
             assert split.shape[0] == parts and split.shape[3] == (len(pg.seg_n) if second_excitatory else 1)
             seen = np.zeros(pg.col.size, np.int64)

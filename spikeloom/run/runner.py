@@ -258,21 +258,25 @@ class Runner:
         now: a distributed run calls this again once it has restricted them)."""
         import numba
 
-        from ..engines.numba.codegen import _threaded_deliveries, thread_parts, thread_splits
+        from ..engines.numba.codegen import (THREAD_HEAD_START, _fused_deliveries, _threaded_deliveries, thread_parts,
+                                             thread_splits)
 
         parts, plan, a = max(2, numba.get_num_threads()), self.plan, self.arrays
+        threaded = _threaded_deliveries(plan)
+        fused = _fused_deliveries(plan, threaded)
         edges = {}
         for oi, op in enumerate(plan.schedule):
             if op[0] == "neurons":
                 gi = op[1]
+                head = THREAD_HEAD_START if fused.get(oi) else 0
                 first, blocks, edges[gi] = thread_parts(int(a["op_lo"][oi]), int(a["op_hi"][oi]), plan.groups[gi].n,
-                                                        parts)
+                                                        parts, head)
                 a[f"op{oi}_parts_scratch"], a[f"op{oi}_blocks_scratch"] = first, blocks
                 # the spikes of each block (offsets in the block) and their number
                 a[f"op{oi}_spk_scratch"] = np.zeros((len(blocks) - 1, max(1, int(np.diff(blocks).max(initial=0)))),
                                                    np.int32)
                 a[f"op{oi}_nspk_scratch"] = np.zeros(len(blocks) - 1, np.int64)
-        for pis in _threaded_deliveries(plan).values():
+        for pis in threaded.values():
             for pi in pis:
                 pg = plan.pgroups[pi]
                 a[f"pg{pi}_tsplit_scratch"] = thread_splits(pg, edges[pg.post])

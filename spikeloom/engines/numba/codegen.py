@@ -259,15 +259,16 @@ def _threaded_deliveries(plan: Plan) -> dict[int, list[int]]:
     return out
 
 
-def thread_parts(lo: int, hi: int, n: int, parts: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def thread_parts(lo: int, hi: int, n: int, parts: int, head: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """How a threaded neuron operation on the neurons ``[lo, hi)`` of a group of ``n`` is dealt to ``parts``
     parts: ``(first, blocks, edges)``. Part ``t`` updates the blocks ``first[t]`` to ``first[t + 1] - 1``, block
     ``k`` the neurons ``lo + blocks[k]`` to ``lo + blocks[k + 1] - 1``: the neurons ``[edges[t], edges[t + 1])``
     (the first and last edges widened to the whole group). The delivery of the same part fills the slots of the
     same neurons (:func:`thread_splits`), so a thread reads the slots its own core has written in the same step.
 
-    The parts hold equal numbers of neurons, to :data:`THREAD_ALIGN`, but for the first part's head start
-    (:data:`THREAD_HEAD_START`), each part cut into its own near-equal blocks of about :data:`THREAD_BLOCK`.
+    The parts hold equal numbers of neurons, to :data:`THREAD_ALIGN`, but for ``head`` neurons more in the first
+    (:data:`THREAD_HEAD_START` where a delivery runs in the operation's loop), each part cut into its own
+    near-equal blocks of about :data:`THREAD_BLOCK`.
     Whole blocks of :data:`THREAD_BLOCK` dealt to the parts left the join waiting for the parts with one block
     more: COBA's 40 k neurons on 16 threads made 20 blocks, parts of 2 048 and 4 096 neurons where 2 500 is
     the share.
@@ -276,7 +277,7 @@ def thread_parts(lo: int, hi: int, n: int, parts: int) -> tuple[np.ndarray, np.n
     group that a user's ``update`` calls twice, around a projection, is updated in two operations of other
     ranges (once they shared the last one's, and the first updated only part of its neurons)."""
     size = hi - lo
-    head = min(THREAD_HEAD_START, size // parts // 8)
+    head = min(head, size // parts // 8)
     cuts = [0] + [min(size, round(((size - head) * t / parts + head) / THREAD_ALIGN) * THREAD_ALIGN)
                   for t in range(1, parts)] + [size]
     blocks, first = [0], [0]
@@ -431,11 +432,13 @@ THREAD_BLOCK = 2048
 #: the threads' parts and blocks begin at multiples of this many neurons of an operation: 64 one-byte spike
 #: flags fill a cache line, so two threads never write the same line of flags (nor of 4- or 8-byte state)
 THREAD_ALIGN = 64
-#: neurons more for part 0, which the thread that forks runs: it starts first, and the spikes the serial pass
-#: has just recorded are in its caches. COBA at 40 k neurons on 2 threads, the two runners run alternately in
-#: one process, 20 runs each, built in both orders (the runner built last ran up to 3 % faster): equal parts
-#: 0.2393 / 0.2453 s, part 0 with 1 024 more 0.2346 / 0.2393 s (2.0 / 2.5 % faster). At most an eighth of a
-#: share, for neurons that cost far more than these LIF neurons.
+#: neurons more for part 0 of a neuron operation whose loop runs deliveries (:func:`_fused_deliveries`): the
+#: thread that forks runs it, starts first, and has the spikes the serial pass just recorded in its caches.
+#: COBA at 40 k neurons on 2 threads, the two runners run alternately in one process, 20 runs each, built in
+#: both orders (the runner built last ran up to 3 % faster): equal parts 0.2393 / 0.2453 s, part 0 with 1 024
+#: more 0.2346 / 0.2393 s (2.0 / 2.5 % faster). Not measured to help operations without deliveries in their
+#: loop (the Joglekar model, procedural deliveries apart). At most an eighth of a share, for neurons that cost
+#: far more than these LIF neurons.
 THREAD_HEAD_START = 1024
 
 
