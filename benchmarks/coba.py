@@ -91,14 +91,20 @@ print(json.dumps({"run_s": result.run_s, "compile_s": result.compile_s, "threads
 """
 
 
-def measure_threads(n, parallel, threads, duration, repeats, cache):
-    """Median run time of ``repeats`` fresh processes (compile cache ``cache``, filled by a first run)."""
-    env = dict(os.environ, NUMBA_NUM_THREADS=str(threads), SPIKELOOM_CACHE_DIR=cache)
-    cmd = [sys.executable, "-c", THREAD_CHILD, str(n), "1" if parallel else "0", str(duration)]
-    first = run_child(cmd, env)
-    runs = [run_child(cmd, env) for _ in range(repeats)]
-    return {**first, "run_s": statistics.median(r["run_s"] for r in runs), "runs": [r["run_s"] for r in runs],
-            "load": max(r["load"] for r in runs), "auto": {r["auto"] for r in runs}}
+def measure_threads(n, modes, duration, repeats, cache):
+    """Median run time of ``repeats`` fresh processes (compile cache ``cache``, filled by a first run) for each
+    mode, a ``(parallel, threads)`` pair. The modes take turns, run by run: this machine drifts by 5-8 % over
+    an hour, and runs of one mode after the other compared its drift, not the modes."""
+    cmds = [([sys.executable, "-c", THREAD_CHILD, str(n), "1" if parallel else "0", str(duration)],
+             dict(os.environ, NUMBA_NUM_THREADS=str(threads), SPIKELOOM_CACHE_DIR=cache))
+            for parallel, threads in modes]
+    firsts = [run_child(cmd, env) for cmd, env in cmds]
+    runs = [[] for _ in modes]
+    for _ in range(repeats):
+        for k, (cmd, env) in enumerate(cmds):
+            runs[k].append(run_child(cmd, env))
+    return [{**first, "run_s": statistics.median(r["run_s"] for r in rs), "runs": [r["run_s"] for r in rs],
+             "load": max(r["load"] for r in rs), "auto": {r["auto"] for r in rs}} for first, rs in zip(firsts, runs)]
 
 
 def threads_table(sizes, repeats):
@@ -115,8 +121,7 @@ def threads_table(sizes, repeats):
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     for n in sizes:
         duration = 300.0 if n >= 400_000 else 1000.0
-        rows = [measure_threads(n, parallel, threads, duration, repeats, cache)
-                for parallel, threads in ((False, 1), (True, 1), (True, 2))]
+        rows = measure_threads(n, ((False, 1), (True, 1), (True, 2)), duration, repeats, cache)
         fmt = lambda r: f"{r['run_s']:.3f} [{min(r['runs']):.3f}-{max(r['runs']):.3f}]"  # noqa: E731
         load = max(r["load"] for r in rows)
         same = len({(r["state"], r["spikes"]) for r in rows}) == 1
