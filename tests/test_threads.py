@@ -163,6 +163,44 @@ def test_a_group_updated_in_two_operations_gives_the_serial_results_on_threads()
     assert np.array_equal(a_serial, a_threaded) and np.array_equal(b_serial, b_threaded)
 
 
+
+def test_threads_that_live_for_a_chunk_give_the_serial_results():
+    # without monitors an E/I network runs on threads that meet at a barrier once per step, each recording its
+    # spikes into its own region of the ring (engines/numba/persistent.py): the final state, the per-step
+    # counts, the rings carried into the next run and input sections that change during the run (applied by
+    # each thread to its own neurons, one value per neuron here) are the serial loop's, bit for bit. Weights
+    # differ per synapse, so that adding a slot's inputs in another order would change the sums
+    import numpy as np
+    import spikeloom as sl
+
+    def network():
+        net = sl.Network()
+        pars = dict(V_rest=-60.0, V_th=-50.0, V_reset=-60.0, tau=20.0, tau_ref=5.0, init={"V": sl.Normal(-55.0, 2.0)})
+        net.E, net.I = sl.LIF(4000, **pars), sl.LIF(1000, **pars)
+        exc = dict(synapse=sl.Exponential(tau=5.0), output=sl.COBA(E=0.0))
+        inh = dict(synapse=sl.Exponential(tau=10.0), output=sl.COBA(E=-80.0))
+        net.EE = sl.Projection(net.E, net.E, sl.FixedProb(0.016), sl.Uniform(0.3, 0.9), **exc)
+        net.EI = sl.Projection(net.E, net.I, sl.FixedProb(0.016), sl.Uniform(0.3, 0.9), **exc)
+        net.IE = sl.Projection(net.I, net.E, sl.FixedProb(0.016), sl.Uniform(4.0, 9.0), **inh)
+        net.II = sl.Projection(net.I, net.I, sl.FixedProb(0.016), sl.Uniform(4.0, 9.0), **inh)
+        return net
+
+    ramp = np.linspace(18.0, 24.0, 4000)
+    results = []
+    for parallel in (False, True):
+        runner = sl.Runner(network(), dt=0.1, seed=3, parallel=parallel, progress=False,
+                           inputs={"E": sl.Sections([(20.0, 7.3), (ramp, 11.0), (21.0, 5.0)]), "I": 20.0})
+        assert runner.program.parallel is parallel and runner.program.persistent is parallel
+        runs = [runner.run(15.0), runner.run(20.0)]
+        results.append(([np.concatenate([r.spike_counts[p] for r in runs]) for p in ("E", "I")],
+                        runner.get("E.V"), runner.get("I.V"), runner.get("EI.g")))
+    (serial_counts, *serial_state), (threaded_counts, *threaded_state) = results
+    assert serial_counts[0].sum() > 500 and serial_counts[1].sum() > 100
+    for a, b in zip(serial_counts + serial_state, threaded_counts + threaded_state):
+        assert np.array_equal(a, b)
+    monitored = sl.Runner(network(), dt=0.1, parallel=True, monitors=["E.spike"])
+    assert monitored.program.parallel and not monitored.program.persistent  # monitors: fork/join per step
+
 IDLE_SCRIPT = r"""
 import time
 import spikeloom as sl

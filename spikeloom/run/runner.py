@@ -280,6 +280,15 @@ class Runner:
             for pi in pis:
                 pg = plan.pgroups[pi]
                 a[f"pg{pi}_tsplit_scratch"] = thread_splits(pg, edges[pg.post])
+        if getattr(self.program, "persistent", False):  # threads that live for a chunk: one part each
+            from ..engines.numba.persistent import sync_array
+
+            for gi in edges:
+                a[f"g{gi}_pring_scratch"] = np.zeros((a[f"g{gi}_ring_cnt"].shape[0], parts, 2), np.int64)
+                a[f"in{gi}_pptr_scratch"] = np.zeros(parts, np.int64)
+            # a part's counts per population, rows 64 bytes apart or more (no line shared by two parts)
+            a["pcount_scratch"] = np.zeros((parts, len(plan.pop_index) + 16), np.int32)
+            a["sync_scratch"] = sync_array(parts)
 
     def _check_inputs(self, inputs, where: str) -> dict:
         """``inputs`` (population name -> current) checked against the populations, every value converted

@@ -52,7 +52,8 @@ import numpy as np  # noqa: E402
 from ..._errors import EngineError
 from ...io.atomic import atomic_path
 from ...network.build import Plan
-from .codegen import MonitorLayout, generate
+from . import persistent
+from .codegen import MonitorLayout, generate, persistent_threads
 
 #: networks of at least this many neurons update their neurons on threads when cores are idle (break-even
 #: measured on an idle 2-core machine: ~10 k neurons of COBA)
@@ -258,7 +259,10 @@ class NumbaProgram:
         if parallel is None:
             parallel = default_parallel(plan.n_neurons)
         self.parallel = parallel
-        self.source, self.arg_names = generate(plan, monitors, parallel)
+        # threads that live for a chunk where the program's shape allows (codegen.persistent_threads)
+        self.persistent = parallel and persistent_threads(plan, monitors)
+        self.updated = sorted({op[1] for op in plan.schedule if op[0] == "neurons"})
+        self.source, self.arg_names = generate(plan, monitors, parallel, self.persistent)
         self.module = _import_generated(self.source)
         self.compile_s = 0.0
 
@@ -271,5 +275,14 @@ class NumbaProgram:
 
     def __call__(self, s0: int, s1: int, s_run0: int, seed: int, dt, arrays: dict):
         args = [arrays[name] for name in self.arg_names]
-        return call_healing(self.module.run_steps, np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt,
-                            *args)
+        head = (np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt)
+        if not self.persistent:
+            return call_healing(self.module.run_steps, *head, *args)
+        threads = arrays["pcount_scratch"].shape[0]
+        if s1 <= s0:  # compiles (or loads) on this thread alone
+            return call_healing(self.module.run_steps, *head, np.int64(0), np.int64(threads), *args)
+        persistent.enter(arrays, self.updated, self.updated)
+        try:
+            return persistent.run_threads(self.module.run_steps, head, threads, args, arrays["sync_scratch"])
+        finally:
+            persistent.leave(arrays, self.updated, self.updated)
