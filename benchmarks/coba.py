@@ -137,24 +137,26 @@ def threads_table(sizes, repeats):
 #: synthetic load model of one COBA step (fan-in 80, ~20 Hz), per neuron, due synapse or spike, on one core of
 #: this machine, and of the thread pool: see benchmarks/README.md ("Threads") for where each number comes from
 MODEL = dict(update_ns=0.69, add_ns=1.4, add_miss_ns=5.6, cached_neurons=100_000, piece_ns=1.0, record_ns=10.0,
-             threaded_us=1.2, fork_us=2.0, fork_log_us=0.65, bandwidth_cores=12, rate_hz=20.0, fan_in=80,
-             dt_s=1e-4, forks_per_step=1)
+             threaded_us=1.2, sync_us=1.1, sync_log_us=0.65, bandwidth_cores=12, rate_hz=20.0, fan_in=80,
+             dt_s=1e-4)
 
 
 def model_step_us(n, cores, m=MODEL):
     """Modelled time of one step (us) on ``cores`` threads: the neuron update (split by blocks, limited by
     memory bandwidth beyond ``bandwidth_cores``), the delivery (additions split by target ranges, slower once
     the targets leave the core's L2 cache; every thread reads where its piece of every due row lies), the
-    serial recording of the spikes into the rings, what running side by side costs the threads (caches of
-    rows both read, measured as their work over one thread's) and the fork/join (one per step: the delivery
-    runs in the parallel loop of the update; from the thread that starts last to the join)."""
+    recording of the spikes (each thread its own), what running side by side costs the threads (caches of
+    rows both read, measured as their work over one thread's) and the one meeting of the threads per step
+    (threads that live for the chunk, engines/numba/persistent.py: a barrier, and the wait for the slowest
+    part, fitted to the 2-core measurement)."""
     spikes = n * m["rate_hz"] * m["dt_s"]
-    update = n * m["update_ns"] / min(cores, m["bandwidth_cores"]) / 1e3
+    share = min(cores, m["bandwidth_cores"])
+    update = n * m["update_ns"] / share / 1e3
     add_ns = m["add_ns"] if n <= m["cached_neurons"] else m["add_miss_ns"]
-    adds = spikes * m["fan_in"] * add_ns / min(cores, m["bandwidth_cores"]) / 1e3
+    adds = spikes * m["fan_in"] * add_ns / share / 1e3
     pieces = 0.0 if cores == 1 else spikes * m["piece_ns"] / 1e3
-    record = spikes * m["record_ns"] / 1e3
-    sync = 0.0 if cores == 1 else m["forks_per_step"] * (m["fork_us"] + m["fork_log_us"] * math.log2(cores))
+    record = spikes * m["record_ns"] / cores / 1e3
+    sync = 0.0 if cores == 1 else m["sync_us"] + m["sync_log_us"] * math.log2(cores)
     threaded = 0.0 if cores == 1 else m["threaded_us"]
     return update + adds + pieces + record + sync + threaded
 

@@ -170,6 +170,7 @@ def test_threads_that_live_for_a_chunk_give_the_serial_results():
     # counts, the rings carried into the next run and input sections that change during the run (applied by
     # each thread to its own neurons, one value per neuron here) are the serial loop's, bit for bit. Weights
     # differ per synapse, so that adding a slot's inputs in another order would change the sums
+    import numba
     import numpy as np
     import spikeloom as sl
 
@@ -187,17 +188,25 @@ def test_threads_that_live_for_a_chunk_give_the_serial_results():
 
     ramp = np.linspace(18.0, 24.0, 4000)
     results = []
-    for parallel in (False, True):
-        runner = sl.Runner(network(), dt=0.1, seed=3, parallel=parallel, progress=False,
-                           inputs={"E": sl.Sections([(20.0, 7.3), (ramp, 11.0), (21.0, 5.0)]), "I": 20.0})
-        assert runner.program.parallel is parallel and runner.program.persistent is parallel
-        runs = [runner.run(15.0), runner.run(20.0)]
+    threads = numba.get_num_threads()
+    # serial; threaded with Numba's threads (two or more parts, one thread each); with one thread (two parts,
+    # one after the other on it)
+    for parallel, use in ((False, threads), (True, threads), (True, 1)):
+        numba.set_num_threads(use)
+        try:
+            runner = sl.Runner(network(), dt=0.1, seed=3, parallel=parallel, progress=False,
+                               inputs={"E": sl.Sections([(20.0, 7.3), (ramp, 11.0), (21.0, 5.0)]), "I": 20.0})
+            assert runner.program.parallel is parallel and runner.program.persistent is parallel
+            runs = [runner.run(15.0), runner.run(20.0)]
+        finally:
+            numba.set_num_threads(threads)
         results.append(([np.concatenate([r.spike_counts[p] for r in runs]) for p in ("E", "I")],
                         runner.get("E.V"), runner.get("I.V"), runner.get("EI.g")))
-    (serial_counts, *serial_state), (threaded_counts, *threaded_state) = results
+    serial_counts, *serial_state = results[0]
     assert serial_counts[0].sum() > 500 and serial_counts[1].sum() > 100
-    for a, b in zip(serial_counts + serial_state, threaded_counts + threaded_state):
-        assert np.array_equal(a, b)
+    for threaded_counts, *threaded_state in results[1:]:
+        for a, b in zip(serial_counts + serial_state, threaded_counts + threaded_state):
+            assert np.array_equal(a, b)
     monitored = sl.Runner(network(), dt=0.1, parallel=True, monitors=["E.spike"])
     assert monitored.program.parallel and not monitored.program.persistent  # monitors: fork/join per step
 

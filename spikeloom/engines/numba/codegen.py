@@ -71,9 +71,9 @@ def generate(plan: Plan, monitors: MonitorLayout, parallel: bool, persistent: bo
         "from spikeloom.engines.numba.prefetch import prefetch as _prefetch",
         "from spikeloom.engines.numba.helpers import apply_sections as _sections, deliver as _deliver, "
         "first_nonfinite as _first_nonfinite",
-        *(["from spikeloom.engines.numba.persistent import any_flag as _any_flag, apply_sections_part as "
-           "_sections_part, atomic_add as _atomic_add, barrier as _barrier, set_flag as _set_flag"] if persistent
-          else []),
+        *(["from spikeloom.engines.numba.helpers import apply_sections_range as _sections_part",
+           "from spikeloom.engines.numba.persistent import any_flag as _any_flag, atomic_add as _atomic_add, "
+           "barrier as _barrier, set_flag as _set_flag"] if persistent else []),
         # the run's float type for every literal of the model code, as on the JAX engine (see mathlib)
         f"xp = mathlib.namespace({plan.dtype.name!r})",
         *(f"{name} = xp.{name}" for name in TEMPLATE_NAMES),

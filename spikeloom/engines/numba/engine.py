@@ -64,14 +64,15 @@ def default_parallel(n_neurons: int) -> bool:
     """Threads for networks of ``PARALLEL_THRESHOLD`` neurons or more, if Numba may use at least two threads
     and a core is idle.
 
-    Every step forks and joins the threads once or more (each neuron operation, with the deliveries into it).
-    Measured on 2 idle cores (``benchmarks/coba.py --threads-only``, COBA at fan-in 80), 2 threads against the
-    serial loop: 0.84x the speed at 8 k neurons, 1.13x at 12 k, 1.37x at 20 k, 1.65x at 40 k, 2.1x at 400 k. On
-    a busy machine a join waits for a descheduled thread (COBA at 40 k with one other busy process on 2 cores:
-    0.68 s on 2 threads against 0.37 s serial), so threads need a free core, now and lately: the tasks
-    runnable at this moment (:func:`runnable_now`, this process included) and the load average must each
-    leave half a core. The load average alone lags a minute behind a job that has just started. Results do
-    not depend on the choice (``tests/test_threads.py``).
+    Every step the threads meet once or more (each neuron operation, with the deliveries into it: a barrier,
+    or a fork/join, see ``codegen.persistent_threads``). Measured on 2 idle cores (``benchmarks/coba.py
+    --threads-only``, COBA at fan-in 80), 2 threads against the serial loop: 0.84x the speed at 8 k neurons,
+    1.13x at 12 k, 1.37x at 20 k with a fork/join per step; with a barrier 0.83x at 4 k, 1.70-1.74x at 40 k,
+    2.06x at 400 k. On a busy machine the threads wait for a descheduled one (COBA at 40 k with one other busy
+    process on 2 cores: 0.68 s on 2 threads against 0.40 s serial), so threads need a free core, now and
+    lately: the tasks runnable at this moment (:func:`runnable_now`, this process included) and the load
+    average must each leave half a core. The load average alone lags a minute behind a job that has just
+    started. Results do not depend on the choice (``tests/test_threads.py``).
     """
     if n_neurons < PARALLEL_THRESHOLD or numba.get_num_threads() < 2:
         return False
@@ -278,7 +279,8 @@ class NumbaProgram:
         head = (np.int64(s0), np.int64(s1), np.int64(s_run0), np.int64(seed), dt)
         if not self.persistent:
             return call_healing(self.module.run_steps, *head, *args)
-        threads = arrays["pcount_scratch"].shape[0]
+        # one thread per part, at most as many as Numba may use (a thread takes every threads-th part)
+        threads = min(arrays["pcount_scratch"].shape[0], numba.get_num_threads())
         if s1 <= s0:  # compiles (or loads) on this thread alone
             return call_healing(self.module.run_steps, *head, np.int64(0), np.int64(threads), *args)
         persistent.enter(arrays, self.updated, self.updated)

@@ -109,9 +109,16 @@ def deliver(s, ring_cnt, ring_idx, offsets, rowptr, col, w, target, bounds):
 def apply_sections(s, ptr, start, lo, hi, val, voff, wide, Iext):
     """External input sections that start by step ``s`` set ``Iext`` (held until the next section); ``ptr[0]``
     is the next section to apply."""
+    apply_sections_range(s, ptr, start, lo, hi, val, voff, wide, Iext, 0, Iext.shape[0])
+
+
+@numba.njit(cache=True, nogil=True, forceinline=True, _nrt=False)
+def apply_sections_range(s, ptr, start, lo, hi, val, voff, wide, Iext, first, end):
+    """:func:`apply_sections` to the neurons ``[first, end)`` only (a thread's part, with a pointer of its own:
+    each part passes every section)."""
     while ptr[0] < start.shape[0] and start[ptr[0]] <= s:
         q = ptr[0]
-        for j in range(lo[q], hi[q]):
+        for j in range(max(lo[q], first), min(hi[q], end)):
             Iext[j] = val[voff[q] + (j - lo[q]) * wide[q]]
         ptr[0] = q + 1
 

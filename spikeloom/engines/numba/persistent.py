@@ -130,17 +130,6 @@ def set_flag(sync, part, s, bad):
     atomic_store(sync, FLAGS + 16 * part + 8 * (s & 1), bad)
 
 
-@numba.njit(cache=True, nogil=True, forceinline=True, _nrt=False)
-def apply_sections_part(s, ptr, start, lo, hi, val, voff, wide, Iext, plo, phi):
-    """:func:`.helpers.apply_sections` for the neurons ``[plo, phi)`` of one part, with the part's own pointer
-    ``ptr`` (every part passes the same sections)."""
-    while ptr[0] < start.shape[0] and start[ptr[0]] <= s:
-        q = ptr[0]
-        for j in range(max(lo[q], plo), min(hi[q], phi)):
-            Iext[j] = val[voff[q] + (j - lo[q]) * wide[q]]
-        ptr[0] = q + 1
-
-
 @numba.njit(cache=True, nogil=True)
 def compact(ring_idx, ring_cnt, pring):
     """Each slot's part lists joined in part order (index order) at the start of the slot: the usual rings."""
