@@ -472,13 +472,13 @@ THREAD_BLOCK = 2048
 #: the threads' parts and blocks begin at multiples of this many neurons of an operation: 64 one-byte spike
 #: flags fill a cache line, so two threads never write the same line of flags (nor of 4- or 8-byte state)
 THREAD_ALIGN = 64
-#: neurons more for part 0 of a neuron operation whose loop runs deliveries (:func:`_fused_deliveries`): the
-#: thread that forks runs it, starts first, and has the spikes the serial pass just recorded in its caches.
-#: COBA at 40 k neurons on 2 threads, the two runners run alternately in one process, 20 runs each, built in
-#: both orders (the runner built last ran up to 3 % faster): equal parts 0.2393 / 0.2453 s, part 0 with 1 024
-#: more 0.2346 / 0.2393 s (2.0 / 2.5 % faster). Not measured to help operations without deliveries in their
-#: loop (the Joglekar model, procedural deliveries apart). At most an eighth of a share, for neurons that cost
-#: far more than these LIF neurons.
+#: neurons more for part 0 of a neuron operation whose loop runs deliveries (:func:`_fused_deliveries`), the
+#: part of the calling thread. With a fork/join per step it starts first and has the spikes the serial pass
+#: just recorded in its caches: COBA at 40 k neurons on 2 threads, two runners run alternately in one process,
+#: 20 runs each, built in both orders, equal parts 0.2393 / 0.2453 s, part 0 with 1 024 more 0.2346 / 0.2393 s.
+#: With threads that live for the chunk (fresh processes, alternating, 5 rounds): 0.2374 s equal, 0.2342 s with
+#: the head start. Not measured to help operations without deliveries in their loop (the Joglekar model,
+#: procedural deliveries apart). At most an eighth of a share, for neurons that cost far more than LIF.
 THREAD_HEAD_START = 1024
 
 

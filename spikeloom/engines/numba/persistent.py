@@ -1,10 +1,11 @@
 """Threads that live for a whole chunk of steps and meet once per neuron operation at a spin barrier, instead of
 a fork/join of Numba's thread pool per step.
 
-Each thread runs the same compiled loop with its own part (``me``); each part records its own spikes into its
-own region of the spike ring (a start and count per ring slot and part, ``g<i>_pring_scratch``), so no serial
-pass is left between two steps: one barrier per step where a fork/join cost a fork (1.2-1.7 us on 2 cores),
-a join (1.0 us) and the serial recording (0.8 us at 40 k neurons). Between chunks the rings are in their usual
+Each thread runs the same compiled loop for its own parts (thread ``me`` takes every ``threads``-th part);
+each part records its own spikes into its own region of the spike ring (a start and count per ring slot and
+part, ``g<i>_pring_scratch``), so no serial pass is left between two steps: one barrier per step where a
+fork/join cost a fork (1.2-1.7 us on 2 cores), a join (1.0 us) and the serial recording (0.8 us at 40 k
+neurons). Between chunks the rings are in their usual
 form (one list per slot, in index order), so everything that reads them outside the loop is unchanged:
 :func:`enter` and :func:`leave` convert.
 
